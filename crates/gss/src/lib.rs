@@ -1,0 +1,2 @@
+//! kerbgate: see the workspace README.
+#![forbid(unsafe_code)]

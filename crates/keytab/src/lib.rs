@@ -1,0 +1,2 @@
+//! kerbgate-keytab: see the workspace README.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! kerbgate-sasl: see the workspace README.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! kerbgate-testkit: see the workspace README.
+#![forbid(unsafe_code)]
