@@ -1,54 +1,87 @@
-//! kerbgate-crypto: Kerberos V5 cryptography (RFC 3961 framework; RFC 3962, RFC 8009,
-//! RFC 4757 and RFC 6803 enctypes) in pure Rust.
+//! kerbgate-crypto: Kerberos V5 cryptography in pure Rust, for the kerbgate
+//! GSS-API acceptor.
 //!
-//! API SKELETON: the crypto helper owns this crate and replaces this file. The public
-//! signatures below are the contract other crates code against; keep them (add freely).
+//! It implements the [RFC 3961] framework (n-fold, DK/DR key derivation per
+//! key usage, encryption with confounder and integrity tag, keyed checksums,
+//! string-to-key, random-to-key, PRF) and these enctypes:
+//!
+//! | enctype | number | RFC | feature |
+//! |---|---|---|---|
+//! | aes256-cts-hmac-sha384-192 | 20 | [RFC 8009] | default |
+//! | aes128-cts-hmac-sha256-128 | 19 | [RFC 8009] | default |
+//! | aes256-cts-hmac-sha1-96 | 18 | [RFC 3962] | default |
+//! | aes128-cts-hmac-sha1-96 | 17 | [RFC 3962] | default |
+//! | camellia256-cts-cmac, camellia128-cts-cmac | 26, 25 | [RFC 6803] | `camellia` |
+//! | arcfour-hmac | 23 | [RFC 4757] | `rc4` |
+//!
+//! DES and triple DES (1-8, 16) and the export RC4 variant (24) are recognised
+//! by number and name and refused as deprecated ([RFC 6649], [RFC 8429]).
+//!
+//! ```
+//! use kerbgate_crypto::{default_salt, Enctype, Key};
+//!
+//! let salt = default_salt("EXAMPLE.COM", &["HTTP", "www.example.com"]);
+//! let key = Key::from_password(Enctype::Aes256CtsHmacSha196, b"secret", &salt, None)?;
+//! let ct = key.encrypt(2, b"ticket body")?;
+//! assert_eq!(key.decrypt(2, &ct)?, b"ticket body");
+//! assert!(key.decrypt(11, &ct).is_err()); // other key usage
+//! # Ok::<(), kerbgate_crypto::Error>(())
+//! ```
+//!
+//! # Features
+//! - `rc4`: arcfour-hmac and the hmac-md5 checksum, for old Windows peers. Weak.
+//! - `camellia`: the RFC 6803 Camellia enctypes.
+//!
+//! With a feature off, its enctype numbers are refused with
+//! [`Unsupported::FeatureDisabled`].
+//!
+//! # Security and speed
+//! Keys are zeroized when dropped and their `Debug` shows enctype and length
+//! only. Tags are compared in constant time. A [`Key`] caches, per key usage,
+//! its derived keys with the AES key schedule and keyed HMAC state, so repeated
+//! operations with one service key never repeat derivation; clones share that
+//! cache. The n-folded usage constants are computed once per process.
+//!
+//! # Limitations
+//! - No DES, triple DES or export RC4 (by design).
+//! - No cipher state chaining between messages: every message starts from the
+//!   zero IV, which is all that GSS-API (RFC 4121) and AP exchanges use.
+//! - PBKDF2 iteration counts above 2^24 are refused (as MIT krb5 does).
+//! - The RC4 PRF is MIT's HMAC-SHA1 (RFC 4757 defines none).
+//! - At most 64 key usages are cached per key; others are derived per call.
+//!
+//! [RFC 3961]: https://www.rfc-editor.org/rfc/rfc3961
+//! [RFC 3962]: https://www.rfc-editor.org/rfc/rfc3962
+//! [RFC 8009]: https://www.rfc-editor.org/rfc/rfc8009
+//! [RFC 6803]: https://www.rfc-editor.org/rfc/rfc6803
+//! [RFC 4757]: https://www.rfc-editor.org/rfc/rfc4757
+//! [RFC 6649]: https://www.rfc-editor.org/rfc/rfc6649
+//! [RFC 8429]: https://www.rfc-editor.org/rfc/rfc8429
 #![forbid(unsafe_code)]
 
-/// Errors from Kerberos cryptographic operations.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Error {
-    /// The enctype number is unknown or not supported by this build.
-    UnsupportedEnctype {
-        /// The enctype number.
-        enctype: i32,
-    },
-    /// The integrity check on decryption or checksum verification failed.
-    IntegrityCheckFailed,
-}
+pub mod consts;
+mod cts;
+mod enctype;
+mod error;
+mod key;
+mod nfold;
+mod primitives;
+mod rfc3961;
+mod rfc3962;
+#[cfg(feature = "rc4")]
+mod rfc4757;
+#[cfg(feature = "camellia")]
+mod rfc6803;
+mod rfc8009;
 
-/// A Kerberos encryption type (IANA number).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Enctype {
-    /// aes128-cts-hmac-sha1-96 (17)
-    Aes128CtsHmacSha196,
-    /// aes256-cts-hmac-sha1-96 (18)
-    Aes256CtsHmacSha196,
-    /// aes128-cts-hmac-sha256-128 (19)
-    Aes128CtsHmacSha256128,
-    /// aes256-cts-hmac-sha384-192 (20)
-    Aes256CtsHmacSha384192,
-    /// arcfour-hmac (23)
-    Rc4Hmac,
-    /// camellia128-cts-cmac (25)
-    Camellia128CtsCmac,
-    /// camellia256-cts-cmac (26)
-    Camellia256CtsCmac,
-}
+pub use enctype::{default_salt, enctype_from_name, enctype_name, ChecksumType, Enctype};
+pub use error::{Error, Unsupported};
+pub use key::Key;
+pub use nfold::nfold;
 
-/// A protocol key of one enctype; zeroized on drop, `Debug` shows enctype and length only.
-pub struct Key {
-    _private: (),
-}
-
-impl Key {
-    /// Wraps raw key bytes (checked against the enctype's key length).
-    ///
-    /// # Errors
-    /// Wrong length or unsupported enctype.
-    pub fn new(_enctype: Enctype, _bytes: &[u8]) -> Result<Key, Error> {
-        Err(Error::IntegrityCheckFailed)
-    }
+/// The 5-byte derivation constant for a key usage (RFC 3961 5.3): the usage
+/// as 32-bit big-endian, then 0x99 (Kc), 0xAA (Ke) or 0x55 (Ki).
+pub(crate) fn usage_label(usage: u32, suffix: u8) -> [u8; 5] {
+    let u = usage.to_be_bytes();
+    [u[0], u[1], u[2], u[3], suffix]
 }

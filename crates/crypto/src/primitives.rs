@@ -1,0 +1,204 @@
+//! Keyed primitives held by a [`crate::Key`]: block ciphers with their key
+//! schedules expanded once, and MACs with their keyed state computed once.
+
+use aes::{Aes128, Aes256};
+use hmac::{Hmac, KeyInit};
+use sha1::Sha1;
+use sha2::{Sha256, Sha384};
+
+use crate::cts;
+
+/// Longest tag any MAC here produces (HMAC-SHA384).
+const MAX_TAG: usize = 48;
+
+/// A MAC output held on the stack; its useful length depends on the MAC.
+#[derive(Clone)]
+pub(crate) struct Tag {
+    buf: [u8; MAX_TAG],
+    len: usize,
+}
+
+impl Tag {
+    fn from_slice(bytes: &[u8]) -> Self {
+        let mut buf = [0u8; MAX_TAG];
+        let len = bytes.len().min(MAX_TAG);
+        for (d, s) in buf.iter_mut().zip(bytes) {
+            *d = *s;
+        }
+        Self { buf, len }
+    }
+
+    /// The first `n` bytes (all of it if shorter).
+    pub(crate) fn truncated(&self, n: usize) -> &[u8] {
+        self.buf.get(..n.min(self.len)).unwrap_or_default()
+    }
+
+    /// The whole tag.
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        self.truncated(self.len)
+    }
+}
+
+impl Drop for Tag {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.buf);
+    }
+}
+
+/// A block cipher with its expanded key schedule (both directions).
+pub(crate) enum Cipher {
+    Aes128(Box<Aes128>),
+    Aes256(Box<Aes256>),
+    #[cfg(feature = "camellia")]
+    Camellia128(Box<camellia::Camellia128>),
+    #[cfg(feature = "camellia")]
+    Camellia256(Box<camellia::Camellia256>),
+}
+
+/// Which block cipher a key length belongs to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum CipherKind {
+    Aes,
+    #[cfg(feature = "camellia")]
+    Camellia,
+}
+
+impl Cipher {
+    /// Expands `key` (16 or 32 bytes); `None` for other lengths.
+    pub(crate) fn new(kind: CipherKind, key: &[u8]) -> Option<Self> {
+        match (kind, key.len()) {
+            (CipherKind::Aes, 16) => Aes128::new_from_slice(key)
+                .ok()
+                .map(|c| Self::Aes128(Box::new(c))),
+            (CipherKind::Aes, 32) => Aes256::new_from_slice(key)
+                .ok()
+                .map(|c| Self::Aes256(Box::new(c))),
+            #[cfg(feature = "camellia")]
+            (CipherKind::Camellia, 16) => camellia::Camellia128::new_from_slice(key)
+                .ok()
+                .map(|c| Self::Camellia128(Box::new(c))),
+            #[cfg(feature = "camellia")]
+            (CipherKind::Camellia, 32) => camellia::Camellia256::new_from_slice(key)
+                .ok()
+                .map(|c| Self::Camellia256(Box::new(c))),
+            _ => None,
+        }
+    }
+
+    /// CBC-CTS encryption in place with a zero IV; `false` if under one block.
+    pub(crate) fn encrypt_cts(&self, buf: &mut [u8]) -> bool {
+        match self {
+            Self::Aes128(c) => cts::encrypt(c.as_ref(), buf),
+            Self::Aes256(c) => cts::encrypt(c.as_ref(), buf),
+            #[cfg(feature = "camellia")]
+            Self::Camellia128(c) => cts::encrypt(c.as_ref(), buf),
+            #[cfg(feature = "camellia")]
+            Self::Camellia256(c) => cts::encrypt(c.as_ref(), buf),
+        }
+    }
+
+    /// CBC-CTS decryption with a zero IV; `false` if under one block.
+    pub(crate) fn decrypt_cts(&self, input: &[u8], out: &mut [u8]) -> bool {
+        match self {
+            Self::Aes128(c) => cts::decrypt(c.as_ref(), input, out),
+            Self::Aes256(c) => cts::decrypt(c.as_ref(), input, out),
+            #[cfg(feature = "camellia")]
+            Self::Camellia128(c) => cts::decrypt(c.as_ref(), input, out),
+            #[cfg(feature = "camellia")]
+            Self::Camellia256(c) => cts::decrypt(c.as_ref(), input, out),
+        }
+    }
+}
+
+/// A keyed MAC state, cloned for each message so the key is processed once.
+#[derive(Clone)]
+pub(crate) enum Mac {
+    Sha1(Box<Hmac<Sha1>>),
+    Sha256(Box<Hmac<Sha256>>),
+    Sha384(Box<Hmac<Sha384>>),
+    #[cfg(feature = "rc4")]
+    Md5(Box<Hmac<md5::Md5>>),
+    #[cfg(feature = "camellia")]
+    Cmac128(Box<cmac::Cmac<camellia::Camellia128>>),
+    #[cfg(feature = "camellia")]
+    Cmac256(Box<cmac::Cmac<camellia::Camellia256>>),
+}
+
+/// Which MAC to key.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum MacKind {
+    HmacSha1,
+    HmacSha256,
+    HmacSha384,
+    #[cfg(feature = "rc4")]
+    HmacMd5,
+    #[cfg(feature = "camellia")]
+    Cmac,
+}
+
+impl Mac {
+    /// Keys the MAC; `None` if the key length does not fit (CMAC only).
+    pub(crate) fn new(kind: MacKind, key: &[u8]) -> Option<Self> {
+        match kind {
+            MacKind::HmacSha1 => Hmac::new_from_slice(key)
+                .ok()
+                .map(|m| Self::Sha1(Box::new(m))),
+            MacKind::HmacSha256 => Hmac::new_from_slice(key)
+                .ok()
+                .map(|m| Self::Sha256(Box::new(m))),
+            MacKind::HmacSha384 => Hmac::new_from_slice(key)
+                .ok()
+                .map(|m| Self::Sha384(Box::new(m))),
+            #[cfg(feature = "rc4")]
+            MacKind::HmacMd5 => Hmac::new_from_slice(key)
+                .ok()
+                .map(|m| Self::Md5(Box::new(m))),
+            #[cfg(feature = "camellia")]
+            MacKind::Cmac => match key.len() {
+                16 => cmac::Cmac::new_from_slice(key)
+                    .ok()
+                    .map(|m| Self::Cmac128(Box::new(m))),
+                32 => cmac::Cmac::new_from_slice(key)
+                    .ok()
+                    .map(|m| Self::Cmac256(Box::new(m))),
+                _ => None,
+            },
+        }
+    }
+
+    /// MAC over the concatenation of `parts`.
+    pub(crate) fn compute(&self, parts: &[&[u8]]) -> Tag {
+        fn run<M: hmac::Mac + Clone>(m: &M, parts: &[&[u8]]) -> Tag {
+            let mut m = m.clone();
+            for p in parts {
+                m.update(p);
+            }
+            Tag::from_slice(&m.finalize().into_bytes())
+        }
+        match self {
+            Self::Sha1(m) => run(m.as_ref(), parts),
+            Self::Sha256(m) => run(m.as_ref(), parts),
+            Self::Sha384(m) => run(m.as_ref(), parts),
+            #[cfg(feature = "rc4")]
+            Self::Md5(m) => run(m.as_ref(), parts),
+            #[cfg(feature = "camellia")]
+            Self::Cmac128(m) => run(m.as_ref(), parts),
+            #[cfg(feature = "camellia")]
+            Self::Cmac256(m) => run(m.as_ref(), parts),
+        }
+    }
+
+    /// Constant-time check that the MAC of `parts`, truncated to `tag.len()`,
+    /// equals `tag`.
+    pub(crate) fn verify(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        let computed = self.compute(parts);
+        let mine = computed.truncated(tag.len());
+        !tag.is_empty() && mine.len() == tag.len() && bool::from(mine.ct_eq(tag))
+    }
+}
+
+/// One-shot keyed MAC, for key derivation where nothing is cached.
+pub(crate) fn mac_once(kind: MacKind, key: &[u8], parts: &[&[u8]]) -> Option<Tag> {
+    Mac::new(kind, key).map(|m| m.compute(parts))
+}
