@@ -141,7 +141,9 @@ impl Key {
                 rfc8009::string_to_key(sha2_params(enctype), password, salt, iter, &mut out)
             }
             #[cfg(feature = "camellia")]
-            Family::Camellia => crate::rfc6803::string_to_key(password, salt, iter, &mut out),
+            Family::Camellia => {
+                crate::rfc6803::string_to_key(enctype.name(), password, salt, iter, &mut out)
+            }
             #[cfg(feature = "rc4")]
             Family::Rc4 => None,
         };
@@ -383,7 +385,7 @@ impl Key {
     }
 }
 
-fn sha2_params(enctype: Enctype) -> rfc8009::Params {
+pub(crate) fn sha2_params(enctype: Enctype) -> rfc8009::Params {
     match enctype {
         Enctype::Aes256CtsHmacSha384192 => rfc8009::AES256,
         _ => rfc8009::AES128,

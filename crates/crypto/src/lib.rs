@@ -85,3 +85,6 @@ pub(crate) fn usage_label(usage: u32, suffix: u8) -> [u8; 5] {
     let u = usage.to_be_bytes();
     [u[0], u[1], u[2], u[3], suffix]
 }
+
+#[cfg(test)]
+mod vector_tests;

@@ -42,12 +42,23 @@ pub(crate) fn usage_keys(base: &[u8], usage: u32) -> Option<UsageKeys> {
     Some(UsageKeys { ke, ki, kc })
 }
 
-/// String-to-key (RFC 6803 4): tkey = PBKDF2-HMAC-SHA1(password, salt, iter),
-/// key = DK(tkey, "kerberos").
-pub(crate) fn string_to_key(password: &[u8], salt: &[u8], iter: u32, out: &mut [u8]) -> Option<()> {
+/// String-to-key (RFC 6803 4): saltp = enctype-name | 0x00 | salt,
+/// tkey = PBKDF2-HMAC-SHA1(password, saltp, iter), key = DK(tkey, "kerberos").
+pub(crate) fn string_to_key(
+    name: &str,
+    password: &[u8],
+    salt: &[u8],
+    iter: u32,
+    out: &mut [u8],
+) -> Option<()> {
+    let mut saltp = Vec::with_capacity(name.len() + 1 + salt.len());
+    saltp.extend_from_slice(name.as_bytes());
+    saltp.push(0);
+    saltp.extend_from_slice(salt);
+
     let mut tkey = Zeroizing::new([0u8; 32]);
     let t = tkey.get_mut(..out.len())?;
-    pbkdf2::pbkdf2_hmac::<Sha1>(password, salt, iter, t);
+    pbkdf2::pbkdf2_hmac::<Sha1>(password, &saltp, iter, t);
     dk(t, b"kerberos", out)
 }
 
