@@ -107,6 +107,12 @@ class Driver:
             if flag not in FLAGS:
                 raise ValueError("unknown flag %r" % flag)
             flags |= FLAGS[flag]
+        if not flags:
+            # python-gssapi replaces a zero flag set with mutual|sequence.
+            # MIT's krb5 mech always sets integ and conf itself, so asking
+            # for integ alone puts the same flags on the wire as asking for
+            # none.
+            flags = FLAGS["integ"]
         mech = MECHS.get(req.get("mech", "krb5"), req.get("mech"))
         self.ctx = gssapi.SecurityContext(
             name=name,
