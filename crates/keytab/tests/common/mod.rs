@@ -1,5 +1,12 @@
 //! Shared helpers for the integration tests: the `testdata/keytab` vector files.
-#![allow(dead_code, unreachable_pub)]
+// Test-only helpers: panicking on bad vector files is the intended failure.
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
