@@ -88,3 +88,6 @@ pub(crate) fn usage_label(usage: u32, suffix: u8) -> [u8; 5] {
 
 #[cfg(test)]
 mod vector_tests;
+
+#[cfg(test)]
+mod tests;
