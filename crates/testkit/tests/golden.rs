@@ -17,7 +17,10 @@ fn current() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("keytab", s.keytab_bytes().unwrap()),
         ("service_key", s.service_key.expose_secret_bytes().to_vec()),
-        ("session_key", s.ticket.session_key.expose_secret_bytes().to_vec()),
+        (
+            "session_key",
+            s.ticket.session_key.expose_secret_bytes().to_vec(),
+        ),
         ("ticket", s.ticket.der.clone()),
         ("authenticator", a.authenticator.clone()),
         ("ap_req", a.der.clone()),
@@ -47,6 +50,11 @@ fn default_scenario_output_is_pinned() {
     let cases = common::load(FILE);
     assert_eq!(cases.len(), 1, "{FILE}: one block expected");
     for (name, bytes) in now {
-        assert_eq!(hex::encode(cases[0].get(name)), hex::encode(bytes), "{} field {name}", cases[0].at());
+        assert_eq!(
+            hex::encode(cases[0].get(name)),
+            hex::encode(bytes),
+            "{} field {name}",
+            cases[0].at()
+        );
     }
 }

@@ -22,14 +22,20 @@ fn unix(t: &k::KerberosTime) -> i64 {
 }
 
 fn names(p: &k::PrincipalName) -> Vec<String> {
-    p.string.iter().map(|s| String::from_utf8(s.to_vec()).unwrap()).collect()
+    p.string
+        .iter()
+        .map(|s| String::from_utf8(s.to_vec()).unwrap())
+        .collect()
 }
 
 #[test]
 fn minted_ap_req_is_standard_kerberos_der() {
     let mut s = Scenario::default();
     let tgt = s.kdc.tgt(SCENARIO_CLIENT).unwrap().build().unwrap();
-    let cred = KrbCredBuilder::forwarded_tgt(tgt, s.ticket.session_key.clone()).nonce(Some(7)).build().unwrap();
+    let cred = KrbCredBuilder::forwarded_tgt(tgt, s.ticket.session_key.clone())
+        .nonce(Some(7))
+        .build()
+        .unwrap();
     let gss = GssChecksum {
         flags: gss_flags::DELEG | gss_flags::MUTUAL | gss_flags::INTEG,
         bindings: Bindings::Channel(ChannelBindings::application(b"tls-unique:x")),
@@ -61,22 +67,38 @@ fn minted_ap_req_is_standard_kerberos_der() {
     assert_eq!(ap.authenticator.kvno, None);
 
     // EncTicketPart under the service key.
-    let plain = s.service_key.decrypt(consts::KU_TICKET, &ap.ticket.enc_part.cipher).unwrap();
+    let plain = s
+        .service_key
+        .decrypt(consts::KU_TICKET, &ap.ticket.enc_part.cipher)
+        .unwrap();
     let etp: k::EncTicketPart = roundtrip("EncTicketPart", &plain);
-    assert_eq!(etp.key.value.to_vec(), s.ticket.session_key.expose_secret_bytes());
+    assert_eq!(
+        etp.key.value.to_vec(),
+        s.ticket.session_key.expose_secret_bytes()
+    );
     assert_eq!(names(&etp.cname), ["alice"]);
     assert_eq!(unix(&etp.auth_time), FIXED_TIME.unix());
     assert_eq!(unix(&etp.end_time), FIXED_TIME.unix() + DEFAULT_LIFETIME);
-    assert!(etp.flags.0[1] && etp.flags.0[9] && etp.flags.0[10], "forwardable, initial, pre-authent");
+    assert!(
+        etp.flags.0[1] && etp.flags.0[9] && etp.flags.0[10],
+        "forwardable, initial, pre-authent"
+    );
 
     // Authenticator under the session key.
-    let plain = s.ticket.session_key.decrypt(consts::KU_AP_REQ_AUTH, &ap.authenticator.cipher).unwrap();
+    let plain = s
+        .ticket
+        .session_key
+        .decrypt(consts::KU_AP_REQ_AUTH, &ap.authenticator.cipher)
+        .unwrap();
     let auth: k::Authenticator = roundtrip("Authenticator", &plain);
     assert_eq!(auth.crealm.to_vec(), b"EXAMPLE.COM");
     assert_eq!(auth.cusec, Integer::from(424_242));
     assert_eq!(unix(&auth.ctime), s.now.unix());
     assert_eq!(auth.seq_number, Some(0x8000_0001));
-    assert_eq!(auth.subkey.unwrap().value.to_vec(), a.subkey.as_ref().unwrap().expose_secret_bytes());
+    assert_eq!(
+        auth.subkey.unwrap().value.to_vec(),
+        a.subkey.as_ref().unwrap().expose_secret_bytes()
+    );
     let cksum = auth.cksum.unwrap();
     assert_eq!(cksum.r#type, 0x8003);
     let ad = auth.authorization_data.unwrap();
@@ -93,12 +115,19 @@ fn minted_ap_req_is_standard_kerberos_der() {
     assert_eq!(kc.msg_type, Integer::from(22));
     assert_eq!(kc.tickets.len(), 1);
     assert_eq!(names(&kc.tickets[0].sname), ["krbtgt", "EXAMPLE.COM"]);
-    let plain = s.ticket.session_key.decrypt(consts::KU_KRB_CRED_ENCPART, &kc.enc_part.cipher).unwrap();
+    let plain = s
+        .ticket
+        .session_key
+        .decrypt(consts::KU_KRB_CRED_ENCPART, &kc.enc_part.cipher)
+        .unwrap();
     let ekc: k::EncKrbCredPart = roundtrip("EncKrbCredPart", &plain);
     assert_eq!(ekc.nonce, Some(7));
     let info = &ekc.ticket_info[0];
     assert_eq!(names(info.pname.as_ref().unwrap()), ["alice"]);
-    assert_eq!(names(info.sname.as_ref().unwrap()), ["krbtgt", "EXAMPLE.COM"]);
+    assert_eq!(
+        names(info.sname.as_ref().unwrap()),
+        ["krbtgt", "EXAMPLE.COM"]
+    );
 }
 
 #[test]
@@ -111,7 +140,10 @@ fn minted_ap_rep_and_krb_error_are_standard_kerberos_der() {
     rep.subkey = Some(fresh_key(Enctype::Aes128CtsHmacSha196, &mut rng).unwrap());
     let raw = rep.build(&a.session_key, &mut rng).unwrap();
     let ar: k::ApRep = roundtrip("AP-REP", &raw);
-    let plain = a.session_key.decrypt(consts::KU_AP_REP_ENCPART, &ar.enc_part.cipher).unwrap();
+    let plain = a
+        .session_key
+        .decrypt(consts::KU_AP_REP_ENCPART, &ar.enc_part.cipher)
+        .unwrap();
     let part: k::EncApRepPart = roundtrip("EncAPRepPart", &plain);
     assert_eq!(unix(&part.ctime), a.ctime.unix());
     assert_eq!(part.seq_number, Some(12345));
