@@ -39,14 +39,14 @@ mod driver;
 pub mod enctypes;
 mod error;
 mod realm;
+mod requests;
+mod setup;
 mod tools;
 
-pub use driver::{
-    script_path, ChannelBindings, ContextInfo, Driver, GssFlag, InitRequest, Initiator, Mech,
-    MitAcceptor, StepResult,
-};
+pub use driver::{script_path, Driver, Initiator, MitAcceptor};
 pub use error::HarnessError;
 pub use realm::{ccache_name, KeytabMode, MitRealm, PrincipalKey, RealmOptions, DEFAULT_REALM};
+pub use requests::{ChannelBindings, ContextInfo, GssFlag, InitRequest, Mech, StepResult};
 pub use tools::{check_python_gssapi, Tools, PYTHON};
 
 /// Applies the live-test policy to a harness start-up result.
