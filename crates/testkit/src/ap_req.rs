@@ -376,15 +376,18 @@ pub fn gss_framed(oid: &[u8], token_id: [u8; 2], inner: &[u8]) -> Vec<u8> {
     der::application(0, &content)
 }
 
-/// Mints many AP-REQs for one ticket cheaply: the ticket is encoded once and
-/// each call varies only ctime, cusec, sequence number and subkey, with
-/// confounders and subkeys from a seeded generator. For throughput benches
-/// and fuzz seeds.
+/// Mints many AP-REQs for one ticket cheaply: the ticket, the fixed
+/// Authenticator fields (client, GSS checksum) and the fixed AP-REQ fields
+/// are encoded once; each call encodes only ctime, cusec, sequence number and
+/// subkey, with confounders and subkeys from a seeded generator. For
+/// throughput benches and fuzz seeds.
 #[derive(Clone, Debug)]
 pub struct ApReqMinter {
     ticket: Ticket,
-    checksum: Vec<u8>,
-    ap_options: u32,
+    /// Authenticator fields [0] to [3], encoded.
+    auth_prefix: Vec<u8>,
+    /// AP-REQ fields [0] to [3], encoded.
+    req_prefix: Vec<u8>,
     subkey_enctype: Option<Enctype>,
     rng: Rng,
 }
@@ -394,10 +397,28 @@ impl ApReqMinter {
     /// and randomness seeded with `seed`.
     #[must_use]
     pub fn new(ticket: Ticket, seed: u64) -> Self {
+        let cksum = checksum(CKSUMTYPE_GSSAPI, &GssChecksum::default().to_bytes());
+        let auth_prefix = Fields::new()
+            .field(0, &der::integer(5))
+            .field(1, &der::general_string(ticket.client.realm()))
+            .field(2, &types::principal_name(&ticket.client))
+            .field(3, &cksum)
+            .content()
+            .to_vec();
+        let req_prefix = Fields::new()
+            .field(0, &der::integer(PVNO))
+            .field(1, &der::integer(MSG_AP_REQ))
+            .field(
+                2,
+                &der::kerberos_flags(crate::consts::ap_options::MUTUAL_REQUIRED),
+            )
+            .field(3, &ticket.der)
+            .content()
+            .to_vec();
         Self {
             ticket,
-            checksum: checksum(CKSUMTYPE_GSSAPI, &GssChecksum::default().to_bytes()),
-            ap_options: crate::consts::ap_options::MUTUAL_REQUIRED,
+            auth_prefix,
+            req_prefix,
             subkey_enctype: None,
             rng: Rng::seeded(seed),
         }
@@ -416,7 +437,8 @@ impl ApReqMinter {
         &self.ticket
     }
 
-    /// Mints one AP-REQ (raw DER).
+    /// Mints one AP-REQ; the output equals what [`ApReqBuilder`] makes with
+    /// the same fields and confounder.
     ///
     /// # Errors
     /// [`Error::Crypto`] or [`Error::Random`].
@@ -430,25 +452,22 @@ impl ApReqMinter {
             Some(e) => Some(types::fresh_key(e, &mut self.rng)?),
             None => None,
         };
-        let parts = AuthenticatorParts {
-            client: &self.ticket.client,
-            cksum: Some(&self.checksum),
-            ctime,
-            cusec,
-            subkey: subkey.as_ref(),
-            seq_number: seq,
-            seq_encoding: SeqEncoding::MitNegative,
-            auth_data: None,
-        };
-        let authenticator = parts.encode();
+        let subkey_der = subkey.as_ref().map(types::encryption_key);
+        let seq_der = seq.map(der::uint32_as_negative);
+        let authenticator = Fields::with_prefix(&self.auth_prefix, 96)
+            .field(4, &der::uint32(cusec))
+            .field(5, &der::kerberos_time(ctime))
+            .optional(6, subkey_der.as_deref())
+            .optional(7, seq_der.as_deref())
+            .application(app::AUTHENTICATOR);
+
+        // RFC 4120 5.5.1: the Authenticator is encrypted in the session key, usage 11.
         let key = &self.ticket.session_key;
-        let der = encode_ap_req(
-            self.ap_options,
-            &self.ticket.der,
-            key,
-            &authenticator,
-            &mut self.rng,
-        )?;
+        let cipher = types::encrypt(key, KU_AP_REQ_AUTH, &authenticator, &mut self.rng)?;
+        let enc = types::encrypted_data(key.enctype().to_i32(), None, &cipher);
+        let der = Fields::with_prefix(&self.req_prefix, enc.len() + 8)
+            .field(4, &enc)
+            .application(app::AP_REQ);
         Ok(ApReq {
             der,
             ctime,

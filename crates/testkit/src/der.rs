@@ -161,6 +161,21 @@ impl Fields {
         }
     }
 
+    /// Continues after already encoded fields (see [`Fields::content`]), so a
+    /// fixed prefix can be encoded once and reused.
+    #[must_use]
+    pub fn with_prefix(prefix: &[u8], extra_capacity: usize) -> Self {
+        let mut content = Vec::with_capacity(prefix.len() + extra_capacity);
+        content.extend_from_slice(prefix);
+        Self { content }
+    }
+
+    /// The encoded fields so far, without the SEQUENCE header.
+    #[must_use]
+    pub fn content(&self) -> &[u8] {
+        &self.content
+    }
+
     /// The SEQUENCE.
     #[must_use]
     pub fn sequence(&self) -> Vec<u8> {

@@ -781,6 +781,35 @@ fn seeded_output_is_reproducible_and_varies_by_seed() {
 }
 
 #[test]
+fn minter_fast_path_equals_builder_output() {
+    let s = Scenario::default();
+    let mut plain = ApReqMinter::new(s.ticket.clone(), 5);
+    let mut with_sub =
+        ApReqMinter::new(s.ticket.clone(), 6).with_subkeys(Enctype::Aes256CtsHmacSha384192);
+    for i in [0u32, 1, 0x8000_0000] {
+        let fast = plain.mint(s.now, i, Some(i)).unwrap();
+        let slow = ApReqBuilder::new(&s.ticket)
+            .time(s.now, i)
+            .seq_number(Some(i))
+            .rng(Rng::seeded(5))
+            .build()
+            .unwrap();
+        if i == 0 {
+            assert_eq!(fast.der, slow.der);
+        }
+        assert_eq!(fast.authenticator, slow.authenticator);
+    }
+    let fast = with_sub.mint(s.now, 3, None).unwrap();
+    let slow = ApReqBuilder::new(&s.ticket)
+        .time(s.now, 3)
+        .subkey_enctype(Enctype::Aes256CtsHmacSha384192)
+        .rng(Rng::seeded(6))
+        .build()
+        .unwrap();
+    assert_eq!(fast.der, slow.der);
+}
+
+#[test]
 fn scenario_matches_its_documented_values() {
     let s = Scenario::default();
     assert_eq!(s.service.to_string(), "imap/mail.example.com@EXAMPLE.COM");
