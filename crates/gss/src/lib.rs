@@ -1,7 +1,64 @@
-//! kerbgate: see the workspace README.
+//! kerbgate: a pure-Rust Kerberos V5 GSS-API acceptor.
+//!
+//! It decodes GSS initial context tokens (RFC 2743 framing, the Kerberos V5 and
+//! Microsoft Kerberos OIDs, or a bare AP-REQ), checks the AP-REQ inside against a keytab
+//! (RFC 4120 section 3.2.3, RFC 4121 section 4.1), and returns an established
+//! [`SecurityContext`] plus the AP-REP for mutual authentication. It does no network I/O
+//! and reads no clock of its own: time comes from a [`Clock`], replays are checked in a
+//! [`ReplayCache`].
+//!
+//! ```no_run
+//! use kerbgate::{Acceptor, ReloadingKeytab, ServiceName};
+//! use std::sync::Arc;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let acceptor = Acceptor::builder()
+//!     .key_source(Arc::new(ReloadingKeytab::open("FILE:/etc/imap.keytab")?))
+//!     .service(ServiceName::parse("imap@mail.example.com")?)
+//!     .build()?;
+//! # let token_from_client: Vec<u8> = Vec::new();
+//! match acceptor.accept(&token_from_client) {
+//!     Ok(done) => {
+//!         println!("authenticated {}", done.context.client());
+//!         if let Some(reply) = done.output_token {
+//!             // send `reply` (the AP-REP) to the client
+//!             # let _ = reply;
+//!         }
+//!     }
+//!     Err(refused) => eprintln!("{}", refused.error),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Limitations
+//! - SPNEGO tokens are recognised but not yet unwrapped (`GSS_S_BAD_MECH`).
+//! - User-to-user (use-session-key) AP-REQs are refused with KRB_AP_ERR_METHOD.
+//! - DCE-style contexts get their AP-REP, but the third leg is not implemented.
+//! - Per-message tokens (wrap/MIC) are not implemented yet.
 #![forbid(unsafe_code)]
+
+pub mod acceptor;
+pub mod clock;
 pub mod consts;
+pub mod context;
+pub mod delegation;
 pub mod der;
+pub mod error;
 pub mod gss_checksum;
+pub mod keys;
 pub mod messages;
+pub mod replay;
+mod time_fmt;
 pub mod token;
+
+pub use acceptor::{Accepted, Acceptor, AcceptorBuilder, Rejected, ServiceName, DEFAULT_SKEW_SECS};
+pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
+pub use context::{AuthzElement, GssFlags, SecurityContext};
+pub use delegation::{Credential, DelegatedCredentials};
+pub use error::{AcceptError, BindingsMismatch};
+pub use gss_checksum::ChannelBindings;
+pub use kerbgate_keytab::Principal;
+pub use keys::{KeySource, KeyTable, ReloadingKeytab, ServiceKey, StaticKeys};
+pub use replay::{MemoryReplayCache, ReplayCache, ReplayCacheError, ReplayRecord, ReplayVerdict};
+pub use token::Mech;

@@ -1,0 +1,278 @@
+//! Replay detection for authenticators (RFC 4120 section 3.2.3).
+//!
+//! The acceptor records every authenticator it accepts and refuses a second use with
+//! KRB_AP_ERR_REPEAT. Entries are keyed by a hash of the authenticator ciphertext, not
+//! by client name and time: two honest logins by one client within the same microsecond
+//! are different ciphertexts, while a replayed token is byte-identical.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
+
+use crate::clock::Timestamp;
+use kerbgate_keytab::Principal;
+
+/// What the acceptor hands a replay cache about one authenticator.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct ReplayRecord<'a> {
+    /// The service principal the ticket named.
+    pub server: &'a Principal,
+    /// The client principal from the ticket.
+    pub client: &'a Principal,
+    /// The authenticator's ctime and cusec.
+    pub ctime: Timestamp,
+    /// The authenticator's ciphertext exactly as it arrived.
+    pub authenticator_ciphertext: &'a [u8],
+}
+
+impl<'a> ReplayRecord<'a> {
+    /// Builds a record (for replay-cache backends and their tests).
+    pub fn new(
+        server: &'a Principal,
+        client: &'a Principal,
+        ctime: Timestamp,
+        authenticator_ciphertext: &'a [u8],
+    ) -> Self {
+        ReplayRecord {
+            server,
+            client,
+            ctime,
+            authenticator_ciphertext,
+        }
+    }
+
+    /// A 16-byte tag naming this authenticator: the first half of SHA-256 over its
+    /// ciphertext.
+    pub fn tag(&self) -> [u8; 16] {
+        let digest = Sha256::digest(self.authenticator_ciphertext);
+        let mut tag = [0u8; 16];
+        tag.copy_from_slice(digest.get(..16).unwrap_or(&[0u8; 16]));
+        tag
+    }
+}
+
+/// The answer of a replay cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum ReplayVerdict {
+    /// Not seen within the window; now recorded.
+    Fresh,
+    /// Seen before: the token is a replay.
+    Replay,
+}
+
+/// A replay cache could not give an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReplayCacheError {
+    /// The cache holds its maximum number of live entries.
+    Full {
+        /// The configured capacity.
+        capacity: usize,
+    },
+    /// A backend (file, network) could not be reached or written.
+    Unavailable {
+        /// What failed, for the operator.
+        reason: String,
+    },
+}
+
+impl fmt::Display for ReplayCacheError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplayCacheError::Full { capacity } => write!(
+                f,
+                "replay cache full ({capacity} live entries); raise its capacity or lower the \
+                 clock skew window"
+            ),
+            ReplayCacheError::Unavailable { reason } => {
+                write!(f, "replay cache unavailable: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReplayCacheError {}
+
+/// A store of recently accepted authenticators.
+///
+/// Implementations must be atomic: of two concurrent calls with the same record, exactly
+/// one may return [`ReplayVerdict::Fresh`].
+pub trait ReplayCache: Send + Sync + fmt::Debug {
+    /// Records `record` unless already present and unexpired.
+    ///
+    /// The entry must be kept at least until `record.ctime + window_secs` (and at least
+    /// `window_secs` past `now`): an authenticator outside that window already fails the
+    /// clock-skew check.
+    ///
+    /// # Errors
+    /// The cache cannot decide (full, or its backend is unavailable); the acceptor then
+    /// refuses the login rather than risk accepting a replay.
+    fn check_and_insert(
+        &self,
+        record: &ReplayRecord<'_>,
+        now: Timestamp,
+        window_secs: u32,
+    ) -> Result<ReplayVerdict, ReplayCacheError>;
+}
+
+const SHARDS: usize = 16;
+
+/// The default replay cache: in memory, thread-safe, entries expiring with the skew window.
+///
+/// Memory is bounded by the number of logins within one window, and by a capacity
+/// (default 4 million entries, about 200 MiB in the worst case) past which it fails
+/// closed.
+pub struct MemoryReplayCache {
+    shards: Vec<Mutex<Shard>>,
+    capacity_per_shard: usize,
+}
+
+#[derive(Default)]
+struct Shard {
+    entries: HashMap<[u8; 16], i64>,
+    next_purge: i64,
+}
+
+impl MemoryReplayCache {
+    /// A cache with the default capacity.
+    pub fn new() -> Self {
+        Self::with_capacity(4_000_000)
+    }
+
+    /// A cache holding at most `capacity` live entries.
+    pub fn with_capacity(capacity: usize) -> Self {
+        MemoryReplayCache {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            capacity_per_shard: capacity.div_ceil(SHARDS).max(1),
+        }
+    }
+
+    /// Number of entries currently held (expired ones not yet purged included).
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().map(|s| s.entries.len()).unwrap_or(0))
+            .sum()
+    }
+
+    /// Whether the cache holds no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for MemoryReplayCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for MemoryReplayCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryReplayCache")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl ReplayCache for MemoryReplayCache {
+    fn check_and_insert(
+        &self,
+        record: &ReplayRecord<'_>,
+        now: Timestamp,
+        window_secs: u32,
+    ) -> Result<ReplayVerdict, ReplayCacheError> {
+        let tag = record.tag();
+        let expires = record
+            .ctime
+            .secs
+            .max(now.secs)
+            .saturating_add(i64::from(window_secs));
+        let index = usize::from(tag[0]) % SHARDS;
+        let Some(shard) = self.shards.get(index) else {
+            return Err(ReplayCacheError::Unavailable {
+                reason: "shard index".into(),
+            });
+        };
+        // A poisoned lock only means another thread panicked mid-insert; the map itself
+        // is still a valid map, so keep using it.
+        let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+
+        if now.secs >= shard.next_purge {
+            shard.entries.retain(|_, exp| *exp >= now.secs);
+            shard.next_purge = now.secs.saturating_add(1);
+        }
+
+        if let Some(exp) = shard.entries.get(&tag) {
+            if *exp >= now.secs {
+                return Ok(ReplayVerdict::Replay);
+            }
+        }
+        if shard.entries.len() >= self.capacity_per_shard {
+            return Err(ReplayCacheError::Full {
+                capacity: self.capacity_per_shard * SHARDS,
+            });
+        }
+        shard.entries.insert(tag, expires);
+        Ok(ReplayVerdict::Fresh)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Principal {
+        Principal::parse(s).unwrap()
+    }
+
+    #[test]
+    fn second_use_is_a_replay_until_the_window_ends() {
+        let cache = MemoryReplayCache::new();
+        let (srv, cli) = (p("imap/h@R"), p("alice@R"));
+        let rec = ReplayRecord::new(&srv, &cli, Timestamp::from_secs(1000), b"ciphertext");
+        let at = Timestamp::from_secs;
+        assert_eq!(
+            cache.check_and_insert(&rec, at(1000), 300).unwrap(),
+            ReplayVerdict::Fresh
+        );
+        assert_eq!(
+            cache.check_and_insert(&rec, at(1200), 300).unwrap(),
+            ReplayVerdict::Replay
+        );
+        assert_eq!(
+            cache.check_and_insert(&rec, at(1300), 300).unwrap(),
+            ReplayVerdict::Replay
+        );
+        assert_eq!(
+            cache.check_and_insert(&rec, at(1301), 300).unwrap(),
+            ReplayVerdict::Fresh
+        );
+        let other = ReplayRecord::new(&srv, &cli, Timestamp::from_secs(1000), b"ciphertexu");
+        assert_eq!(
+            cache.check_and_insert(&other, at(1301), 300).unwrap(),
+            ReplayVerdict::Fresh
+        );
+    }
+
+    #[test]
+    fn full_cache_fails_closed() {
+        let cache = MemoryReplayCache::with_capacity(16);
+        let (srv, cli) = (p("imap/h@R"), p("alice@R"));
+        let mut full = false;
+        for i in 0u32..1000 {
+            let ct = i.to_be_bytes();
+            let rec = ReplayRecord::new(&srv, &cli, Timestamp::from_secs(1000), &ct);
+            match cache.check_and_insert(&rec, Timestamp::from_secs(1000), 300) {
+                Ok(v) => assert_eq!(v, ReplayVerdict::Fresh),
+                Err(ReplayCacheError::Full { .. }) => full = true,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(full);
+    }
+}
