@@ -384,9 +384,9 @@ pub fn gss_framed(oid: &[u8], token_id: [u8; 2], inner: &[u8]) -> Vec<u8> {
 #[derive(Clone, Debug)]
 pub struct ApReqMinter {
     ticket: Ticket,
-    /// Authenticator fields [0] to [3], encoded.
+    /// Authenticator fields `[0]` to `[3]`, encoded.
     auth_prefix: Vec<u8>,
-    /// AP-REQ fields [0] to [3], encoded.
+    /// AP-REQ fields `[0]` to `[3]`, encoded.
     req_prefix: Vec<u8>,
     subkey_enctype: Option<Enctype>,
     rng: Rng,

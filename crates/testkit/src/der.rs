@@ -3,7 +3,7 @@
 //!
 //! This is deliberately independent of the acceptor's decoder so that each
 //! cross-checks the other. Only single-byte tags are supported: every tag in
-//! the Kerberos ASN.1 module (context tags up to [12], APPLICATION up to 30)
+//! the Kerberos ASN.1 module (context tags up to `[12]`, APPLICATION up to 30)
 //! fits in one byte.
 
 use crate::error::Error;

@@ -84,15 +84,30 @@ impl fmt::Display for Error {
         match self {
             Self::Crypto(e) => write!(f, "kerberos crypto failed: {e}"),
             Self::Keytab(e) => write!(f, "keytab operation failed: {e}"),
-            Self::Random => write!(f, "operating system random generator failed; check getrandom support"),
+            Self::Random => {
+                write!(
+                    f,
+                    "operating system random generator failed; check getrandom support"
+                )
+            }
             Self::Malformed { what, offset } => {
                 write!(f, "malformed DER at offset {offset}: {what}")
             }
-            Self::UnexpectedTag { what, expected, found, offset } => write!(
+            Self::UnexpectedTag {
+                what,
+                expected,
+                found,
+                offset,
+            } => write!(
                 f,
-                "unexpected DER tag at offset {offset} reading {what}: 0x{found:02x}, expected 0x{expected:02x}"
+                "unexpected DER tag at offset {offset} reading {what}: \
+                 0x{found:02x}, expected 0x{expected:02x}"
             ),
-            Self::UnexpectedValue { what, expected, found } => {
+            Self::UnexpectedValue {
+                what,
+                expected,
+                found,
+            } => {
                 write!(f, "unexpected {what}: {found}, expected {expected}")
             }
             Self::BadTokenId { expected, found } => write!(
@@ -101,19 +116,31 @@ impl fmt::Display for Error {
                 found[0], found[1], expected[0], expected[1]
             ),
             Self::UnknownMechanism => {
-                write!(f, "GSS token mechanism is not Kerberos V5; check the peer's mechanism")
+                write!(
+                    f,
+                    "GSS token mechanism is not Kerberos V5; check the peer's mechanism"
+                )
             }
             Self::KrbError { code, e_text } => match e_text {
                 Some(t) => write!(f, "acceptor returned KRB-ERROR code {code}: {t}"),
                 None => write!(f, "acceptor returned KRB-ERROR code {code}"),
             },
-            Self::TimeMismatch { expected_ctime, expected_cusec, found_ctime, found_cusec } => write!(
+            Self::TimeMismatch {
+                expected_ctime,
+                expected_cusec,
+                found_ctime,
+                found_cusec,
+            } => write!(
                 f,
                 "AP-REP ctime/cusec {found_ctime}/{found_cusec} differ from the authenticator's \
-                 {expected_ctime}/{expected_cusec} (RFC 4120 3.2.5); the reply is not for this request"
+                 {expected_ctime}/{expected_cusec} (RFC 4120 3.2.5); \
+                 the reply is not for this request"
             ),
             Self::NoServiceKey { principal } => {
-                write!(f, "no key for service principal {principal}; add it with Kdc::add_service")
+                write!(
+                    f,
+                    "no key for service principal {principal}; add it with Kdc::add_service"
+                )
             }
             Self::Missing { what } => write!(f, "builder lacks {what}; set it before build"),
         }

@@ -21,7 +21,8 @@ fn app_seq<'a>(input: &'a [u8], app: u8) -> Reader<'a> {
     Reader::inside(&seq)
 }
 
-/// Decodes an AP-REQ with the testkit reader: (ap-options, ticket DER, authenticator EncryptedData parts).
+/// Decodes an AP-REQ with the testkit reader:
+/// (ap-options, ticket DER, authenticator etype, kvno, cipher).
 fn split_ap_req(ap_req: &[u8]) -> (u32, Vec<u8>, i32, Option<u32>, Vec<u8>) {
     let mut f = app_seq(ap_req, 14);
     assert_eq!(f.field(0, "pvno").unwrap().integer().unwrap(), 5);

@@ -73,7 +73,8 @@ fn mit_accept(
     let conf = dir.0.join("krb5.conf");
     std::fs::write(
         &conf,
-        "[libdefaults]\n default_realm = EXAMPLE.COM\n dns_lookup_kdc = false\n dns_lookup_realm = false\n rdns = false\n",
+        "[libdefaults]\n default_realm = EXAMPLE.COM\n dns_lookup_kdc = false\n\
+         dns_lookup_realm = false\n rdns = false\n",
     )
     .unwrap();
     let mut cmd = Command::new(PYTHON);
