@@ -8,10 +8,6 @@ pub(crate) struct CliError(String);
 
 impl CliError {
     /// An error with this message.
-    #[allow(
-        dead_code,
-        reason = "for subcommand modules that build their own messages"
-    )]
     pub(crate) fn msg(message: impl Into<String>) -> Self {
         CliError(message.into())
     }

@@ -1,17 +1,19 @@
 //! The `kerbgate` command.
 //!
-//! `main` parses the command line and dispatches; each subcommand group lives
-//! in its own module with a clap `Subcommand` enum and a `run` function
-//! returning [`error::CliResult`]. Exit codes: 0 success, 1 the operation
-//! failed or was refused (message `kerbgate: ...` on stderr), 2 usage error
-//! (clap's own exit code).
+//! `main` parses the command line and dispatches; each subcommand lives in its
+//! own module with clap arguments and a `run` function. Exit codes: 0 success,
+//! 1 the operation failed or a token was refused (message `kerbgate: ...` on
+//! stderr, or a JSON line), 2 usage error (clap's own exit code).
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod accept;
 mod error;
+mod input;
+mod inspect;
 mod keytab;
 
 /// Kerberos V5 acceptor tools.
@@ -27,15 +29,21 @@ enum Command {
     /// List and add keytab entries (MIT keytab files).
     #[command(subcommand)]
     Keytab(keytab::KeytabCommand),
+    /// Accept initial context tokens (AP-REQs) with a keytab, one acceptor for all.
+    Accept(accept::AcceptArgs),
+    /// Show what a context token says without keys.
+    Inspect(inspect::InspectArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Keytab(command) => keytab::run(command),
+        Command::Keytab(command) => keytab::run(command).map(|()| ExitCode::SUCCESS),
+        Command::Accept(args) => accept::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("kerbgate: {e}");
             ExitCode::from(1)
