@@ -7,6 +7,8 @@
 )]
 #![allow(unreachable_pub, dead_code)]
 
+pub mod mint;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
