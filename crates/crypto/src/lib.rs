@@ -70,6 +70,8 @@ mod rfc3961;
 mod rfc3962;
 #[cfg(feature = "rc4")]
 mod rfc4757;
+#[cfg(feature = "rc4")]
+mod rfc4757_gss;
 #[cfg(feature = "camellia")]
 mod rfc6803;
 mod rfc8009;
@@ -78,6 +80,10 @@ pub use enctype::{default_salt, enctype_from_name, enctype_name, ChecksumType, E
 pub use error::{Error, Unsupported};
 pub use key::Key;
 pub use nfold::nfold;
+#[cfg(feature = "rc4")]
+pub use rfc4757_gss::{
+    rc4_gss_seal_crypt, rc4_gss_seq_crypt, rc4_gss_sign, RC4_GSS_USAGE_MIC, RC4_GSS_USAGE_WRAP,
+};
 
 /// The 5-byte derivation constant for a key usage (RFC 3961 5.3): the usage
 /// as 32-bit big-endian, then 0x99 (Kc), 0xAA (Ke) or 0x55 (Ki).

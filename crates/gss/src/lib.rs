@@ -51,6 +51,7 @@ pub mod messages;
 pub mod replay;
 mod time_fmt;
 pub mod token;
+pub mod wrap;
 
 pub use acceptor::{Accepted, Acceptor, AcceptorBuilder, Rejected, ServiceName, DEFAULT_SKEW_SECS};
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
@@ -62,3 +63,4 @@ pub use kerbgate_keytab::Principal;
 pub use keys::{KeySource, KeyTable, ReloadingKeytab, ServiceKey, StaticKeys};
 pub use replay::{MemoryReplayCache, ReplayCache, ReplayCacheError, ReplayRecord, ReplayVerdict};
 pub use token::Mech;
+pub use wrap::{MessageContext, Unwrapped, WrapError, WrapOptions};
