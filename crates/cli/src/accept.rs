@@ -63,7 +63,8 @@ pub(crate) struct AcceptArgs {
     /// One JSON object a token, one a line.
     #[arg(long)]
     json: bool,
-    /// Tokens, hex or base64; `-` reads tokens from standard input, one a line.
+    /// Tokens, hex (if all hex digits, even length) or base64; `-` reads tokens from
+    /// standard input, one a line.
     #[arg(value_name = "TOKEN", required = true)]
     tokens: Vec<String>,
 }
