@@ -563,14 +563,25 @@ impl Acceptor {
             flags.0 |= gss_flags::MUTUAL;
             let subkey_enctype =
                 self.acceptor_subkey_enctype(&auth, initiator_subkey.as_ref(), session_enctype);
+            // One call to the system's random source for subkey, sequence number and
+            // confounder: each call is a system call on the hot path.
+            let mut rnd = Zeroizing::new([0u8; 32 + 4 + 16]);
+            getrandom::fill(rnd.as_mut_slice()).map_err(|e| AcceptError::Config {
+                reason: format!("the system random number generator failed: {e}"),
+            })?;
+            let (key_rnd, rest) = rnd.split_at(32);
+            let (seq_rnd, confounder) = rest.split_at(4);
             let subkey = match subkey_enctype {
                 Some(et) => Some(
-                    Key::generate(et)
+                    Key::random_to_key(et, key_rnd.get(..et.key_len()).unwrap_or(key_rnd))
                         .map_err(|e| unsupported("acceptor subkey", et.to_i32(), &e))?,
                 ),
                 None => None,
             };
-            acceptor_seq = random_seq()?;
+            // Keep the top bits clear, as MIT does, for peers that treat them as signed.
+            let mut seq = [0u8; 4];
+            seq.copy_from_slice(seq_rnd);
+            acceptor_seq = u32::from_be_bytes(seq) & 0x3fff_ffff;
             let part = EncApRepPart {
                 ctime: auth.ctime,
                 cusec: auth.cusec,
@@ -581,8 +592,11 @@ impl Acceptor {
                 seq_number: Some(acceptor_seq),
             };
             let plain = part.to_der();
+            let confounder = confounder
+                .get(..session_enctype.confounder_len())
+                .unwrap_or(confounder);
             let cipher = session_key
-                .encrypt(key_usage::AP_REP_ENC_PART, &plain)
+                .encrypt_with_confounder(key_usage::AP_REP_ENC_PART, confounder, &plain)
                 .map_err(|e| unsupported("session key", session_etype, &e))?;
             let rep = ApRep {
                 enc_part: EncryptedData {
@@ -854,15 +868,6 @@ impl Acceptor {
         // RFC 4757 contexts keep their legacy tokens: no acceptor subkey for arcfour.
         (fallback.to_i32() != 23).then_some(fallback)
     }
-}
-
-fn random_seq() -> Result<u32, AcceptError> {
-    let mut b = [0u8; 4];
-    getrandom::fill(&mut b).map_err(|e| AcceptError::Config {
-        reason: format!("the system random number generator failed: {e}"),
-    })?;
-    // Keep the top bits clear, as MIT does, for peers that treat seq numbers as signed.
-    Ok(u32::from_be_bytes(b) & 0x3fff_ffff)
 }
 
 fn collect_authz(

@@ -60,12 +60,26 @@ impl fmt::Debug for ServiceKey {
 /// The service keys of one keytab, indexed by principal.
 pub struct KeyTable {
     keys: Vec<ServiceKey>,
-    /// Lower-cased principal string to indices into `keys`.
-    index: HashMap<String, Vec<usize>>,
+    /// A case-folded hash of each principal to indices into `keys`; lookups then compare
+    /// names exactly (or case-insensitively), so hash collisions only cost a comparison.
+    index: HashMap<u64, Vec<usize>>,
 }
 
-fn fold(p: &Principal) -> String {
-    p.to_string().to_lowercase()
+/// FNV-1a over the ASCII-lower-cased components and realm, with separators; no allocation,
+/// so the hot path never formats a principal.
+fn fold(p: &Principal) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8], sep: u8| {
+        for b in bytes.iter().chain(std::iter::once(&sep)) {
+            h ^= u64::from(b.to_ascii_lowercase());
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for c in p.components() {
+        eat(c.as_bytes(), b'/');
+    }
+    eat(p.realm().as_bytes(), b'@');
+    h
 }
 
 impl KeyTable {
@@ -73,7 +87,7 @@ impl KeyTable {
     /// reported when a ticket needs them) but cannot decrypt anything.
     pub fn from_keytab(keytab: &Keytab) -> Self {
         let mut keys = Vec::with_capacity(keytab.len());
-        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
         for entry in keytab.entries() {
             index
                 .entry(fold(entry.principal()))

@@ -397,7 +397,19 @@ impl ApReqMinter {
     /// and randomness seeded with `seed`.
     #[must_use]
     pub fn new(ticket: Ticket, seed: u64) -> Self {
-        let cksum = checksum(CKSUMTYPE_GSSAPI, &GssChecksum::default().to_bytes());
+        Self::with_options(
+            ticket,
+            seed,
+            crate::consts::ap_options::MUTUAL_REQUIRED,
+            GssChecksum::default(),
+        )
+    }
+
+    /// A minter with chosen ap-options and RFC 4121 checksum (e.g. without mutual
+    /// authentication: ap-options 0 and checksum flags without the mutual bit).
+    #[must_use]
+    pub fn with_options(ticket: Ticket, seed: u64, ap_options: u32, gss: GssChecksum) -> Self {
+        let cksum = checksum(CKSUMTYPE_GSSAPI, &gss.to_bytes());
         let auth_prefix = Fields::new()
             .field(0, &der::integer(5))
             .field(1, &der::general_string(ticket.client.realm()))
@@ -408,10 +420,7 @@ impl ApReqMinter {
         let req_prefix = Fields::new()
             .field(0, &der::integer(PVNO))
             .field(1, &der::integer(MSG_AP_REQ))
-            .field(
-                2,
-                &der::kerberos_flags(crate::consts::ap_options::MUTUAL_REQUIRED),
-            )
+            .field(2, &der::kerberos_flags(ap_options))
             .field(3, &ticket.der)
             .content()
             .to_vec();
