@@ -18,7 +18,10 @@ use kerbgate::consts::{gss_flags as f, GssMajor};
 use kerbgate::wrap::{MessageContext, Supplementary, WrapError, WrapOptions};
 use kerbgate::FixedClock;
 use kerbgate_crypto::Enctype;
-use kerbgate_testkit::{ApReqOpts, AuthChecksum, GssChecksum};
+use kerbgate_testkit::{AuthChecksum, GssChecksum};
+
+/// APOptions mutual-required (RFC 4120 5.5.1, bit 2).
+const MUTUAL_REQUIRED: u32 = 1 << 29;
 
 const INITIATOR_SEQ: u32 = 0x1234_5678;
 
@@ -34,11 +37,21 @@ fn enctypes() -> Vec<Enctype> {
 /// flags (an acceptor subkey follows with MUTUAL) and initiator sequence number.
 fn context(enctype: Enctype, flags: u32) -> MessageContext {
     let s = scenario();
-    let opts = ApReqOpts::default()
-        .subkey(enctype)
-        .seq_number(INITIATOR_SEQ)
-        .checksum(AuthChecksum::Gss(GssChecksum::with_flags(flags)));
-    let token = s.ap_req(opts).unwrap().gss_token();
+    // Without MUTUAL the AP-REQ also lacks mutual-required, so no acceptor subkey.
+    let ap_options = if flags & f::MUTUAL != 0 {
+        MUTUAL_REQUIRED
+    } else {
+        0
+    };
+    let token = s
+        .ap_req_builder()
+        .subkey_enctype(enctype)
+        .seq_number(Some(INITIATOR_SEQ))
+        .ap_options(ap_options)
+        .checksum(AuthChecksum::Gss(GssChecksum::with_flags(flags)))
+        .build()
+        .unwrap()
+        .gss_token();
     let done = acceptor(&s).accept(&token).unwrap();
     done.context
         .into_message_context(Arc::new(FixedClock::at(NOW)))
@@ -100,7 +113,7 @@ fn sequence_numbers_start_at_the_context_values() {
     for i in 0..3u64 {
         let t = acc.wrap(b"s", false).unwrap();
         assert_eq!(t[8..16], (ours + i).to_be_bytes());
-        ini.unwrap(&t).unwrap();
+        let _ = ini.unwrap(&t).unwrap();
     }
     let mic = acc.get_mic(b"m").unwrap();
     assert_eq!(mic[8..16], (ours + 3).to_be_bytes());
@@ -116,7 +129,7 @@ fn any_rrc_and_ec_unwrap() {
         let data = b"rotate me, please";
         for conf in [true, false] {
             let body = acc.wrap(data, conf).unwrap().len() - 16;
-            for rrc in [0u16, 1, 12, 16, 28, (body + 5) as u16, 65535] {
+            for rrc in [0u16, 1, 12, 16, 28, u16::try_from(body + 5).unwrap(), 65535] {
                 for ec in [0u16, 1, 15, 16, 200] {
                     let opts = WrapOptions::new(conf).rrc(rrc).ec(ec);
                     let t = ini.wrap_with(data, opts).unwrap();
