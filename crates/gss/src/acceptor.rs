@@ -540,7 +540,13 @@ impl Acceptor {
 
         // Check 6: replays, last, so a refused request never uses up a cache entry.
         if let Some(cache) = &self.replay {
-            let record = ReplayRecord::new(&sname, &ticket_client, ctime, auth_enc.cipher);
+            let record = ReplayRecord::new(
+                &sname,
+                &ticket_client,
+                ctime,
+                auth_enc.etype,
+                auth_enc.cipher,
+            );
             match cache.check_and_insert(&record, now, self.skew) {
                 Ok(ReplayVerdict::Fresh) => {}
                 Ok(ReplayVerdict::Replay) => {

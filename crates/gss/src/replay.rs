@@ -1,15 +1,15 @@
 //! Replay detection for authenticators (RFC 4120 section 3.2.3).
 //!
 //! The acceptor records every authenticator it accepts and refuses a second use with
-//! KRB_AP_ERR_REPEAT. Entries are keyed by a hash of the authenticator ciphertext, not
-//! by client name and time: two honest logins by one client within the same microsecond
-//! are different ciphertexts, while a replayed token is byte-identical.
+//! KRB_AP_ERR_REPEAT. Entries are keyed, as in MIT krb5, by the authenticator
+//! ciphertext's last octets, as many as the enctype's checksum is long: for the RFC 3961
+//! simplified profile that is the integrity tag, which no one can produce without the
+//! session key, so two valid authenticators share it only by a 2^-96 chance. A key of
+//! client name and time would instead refuse two honest logins in the same microsecond.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
-
-use sha2::{Digest, Sha256};
 
 use crate::clock::Timestamp;
 use kerbgate_keytab::Principal;
@@ -24,6 +24,8 @@ pub struct ReplayRecord<'a> {
     pub client: &'a Principal,
     /// The authenticator's ctime and cusec.
     pub ctime: Timestamp,
+    /// The authenticator's enctype number.
+    pub enctype: i32,
     /// The authenticator's ciphertext exactly as it arrived.
     pub authenticator_ciphertext: &'a [u8],
 }
@@ -34,23 +36,27 @@ impl<'a> ReplayRecord<'a> {
         server: &'a Principal,
         client: &'a Principal,
         ctime: Timestamp,
+        enctype: i32,
         authenticator_ciphertext: &'a [u8],
     ) -> Self {
         ReplayRecord {
             server,
             client,
             ctime,
+            enctype,
             authenticator_ciphertext,
         }
     }
 
-    /// A 16-byte tag naming this authenticator: the first half of SHA-256 over its
-    /// ciphertext.
-    pub fn tag(&self) -> [u8; 16] {
-        let digest = Sha256::digest(self.authenticator_ciphertext);
-        let mut tag = [0u8; 16];
-        tag.copy_from_slice(digest.get(..16).unwrap_or(&[0u8; 16]));
-        tag
+    /// The tag naming this authenticator, as MIT's `k5_rc_tag_from_ciphertext` takes it:
+    /// the ciphertext's last octets, as many as the enctype's checksum is long (16 for
+    /// an enctype this build does not know; the whole ciphertext if shorter).
+    pub fn tag(&self) -> &'a [u8] {
+        let len = kerbgate_crypto::Enctype::from_i32(self.enctype)
+            .map(|e| e.checksum_type().size())
+            .unwrap_or(16);
+        let ct = self.authenticator_ciphertext;
+        ct.get(ct.len().saturating_sub(len)..).unwrap_or(ct)
     }
 }
 
@@ -131,9 +137,33 @@ pub struct MemoryReplayCache {
     capacity_per_shard: usize,
 }
 
+/// A tag of up to 31 octets with its length, stored inline.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Tag([u8; 32]);
+
+impl Tag {
+    fn new(tag: &[u8]) -> Tag {
+        let mut t = [0u8; 32];
+        let n = tag.len().min(31);
+        let (len, rest) = t.split_at_mut(1);
+        if let (Some(len), Some(dst), Some(src)) =
+            (len.first_mut(), rest.get_mut(..n), tag.get(..n))
+        {
+            *len = u8::try_from(n).unwrap_or(31);
+            dst.copy_from_slice(src);
+        }
+        Tag(t)
+    }
+
+    fn shard(&self) -> usize {
+        let [_, a, b, ..] = self.0;
+        usize::from(a ^ b) % SHARDS
+    }
+}
+
 #[derive(Default)]
 struct Shard {
-    entries: HashMap<[u8; 16], i64>,
+    entries: HashMap<Tag, i64>,
     next_purge: i64,
 }
 
@@ -186,13 +216,13 @@ impl ReplayCache for MemoryReplayCache {
         now: Timestamp,
         window_secs: u32,
     ) -> Result<ReplayVerdict, ReplayCacheError> {
-        let tag = record.tag();
+        let tag = Tag::new(record.tag());
         let expires = record
             .ctime
             .secs
             .max(now.secs)
             .saturating_add(i64::from(window_secs));
-        let index = usize::from(tag[0]) % SHARDS;
+        let index = tag.shard();
         let Some(shard) = self.shards.get(index) else {
             return Err(ReplayCacheError::Unavailable {
                 reason: "shard index".into(),
@@ -234,7 +264,13 @@ mod tests {
     fn second_use_is_a_replay_until_the_window_ends() {
         let cache = MemoryReplayCache::new();
         let (srv, cli) = (p("imap/h@R"), p("alice@R"));
-        let rec = ReplayRecord::new(&srv, &cli, Timestamp::from_secs(1000), b"ciphertext");
+        let rec = ReplayRecord::new(
+            &srv,
+            &cli,
+            Timestamp::from_secs(1000),
+            18,
+            b"ciphertext-and-its-tag",
+        );
         let at = Timestamp::from_secs;
         assert_eq!(
             cache.check_and_insert(&rec, at(1000), 300).unwrap(),
@@ -252,7 +288,13 @@ mod tests {
             cache.check_and_insert(&rec, at(1301), 300).unwrap(),
             ReplayVerdict::Fresh
         );
-        let other = ReplayRecord::new(&srv, &cli, Timestamp::from_secs(1000), b"ciphertexu");
+        let other = ReplayRecord::new(
+            &srv,
+            &cli,
+            Timestamp::from_secs(1000),
+            18,
+            b"ciphertext-and-its-taG",
+        );
         assert_eq!(
             cache.check_and_insert(&other, at(1301), 300).unwrap(),
             ReplayVerdict::Fresh
@@ -266,7 +308,7 @@ mod tests {
         let mut full = false;
         for i in 0u32..1000 {
             let ct = i.to_be_bytes();
-            let rec = ReplayRecord::new(&srv, &cli, Timestamp::from_secs(1000), &ct);
+            let rec = ReplayRecord::new(&srv, &cli, Timestamp::from_secs(1000), 18, &ct);
             match cache.check_and_insert(&rec, Timestamp::from_secs(1000), 300) {
                 Ok(v) => assert_eq!(v, ReplayVerdict::Fresh),
                 Err(ReplayCacheError::Full { .. }) => full = true,
