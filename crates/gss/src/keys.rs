@@ -108,7 +108,8 @@ impl KeyTable {
         &self.keys
     }
 
-    /// The keys of `principal`; name type is ignored, and case too when asked.
+    /// The keys of `principal`; name type is ignored, and the case of the name's
+    /// components too when asked (never the realm's).
     pub fn for_principal<'a, 'p>(
         &'a self,
         principal: &'p Principal,
@@ -124,7 +125,9 @@ impl KeyTable {
             .filter_map(|&i| self.keys.get(i))
             .filter(move |k| {
                 if case_insensitive {
-                    k.principal.eq_ignore_case(principal)
+                    // Service and host compare ignoring case; the realm always exactly.
+                    k.principal.realm() == principal.realm()
+                        && k.principal.eq_ignore_case(principal)
                 } else {
                     k.principal == *principal
                 }
