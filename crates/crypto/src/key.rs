@@ -1,18 +1,33 @@
 //! [`Key`]: a protocol key with its per-usage derived keys cached.
+//!
+//! The cache is built for the acceptor's hot path: usages below
+//! [`FAST_USAGES`] (every usage RFC 4120 and RFC 4121 define) have a fixed slot
+//! read without locking; Ke+Ki and Kc are derived separately on first use, so
+//! a session key that only decrypts one authenticator never derives Kc.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock, RwLock};
 
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+#[cfg(feature = "rc4")]
+use zeroize::Zeroize;
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::enctype::{ChecksumType, Enctype, Family};
 use crate::error::Error;
-use crate::rfc3961::{self, UsageKeys};
+use crate::primitives::{Mac, MacKind};
+use crate::rfc3961::{self, EncKeys};
 use crate::{rfc3962, rfc8009};
 
-/// Most distinct key usages cached per key; further usages are derived per call.
+/// Usages `0..FAST_USAGES` get a lock-free slot in every key.
+const FAST_USAGES: usize = 32;
+
+/// Most other key usages cached per key; further usages are derived per call.
 const MAX_CACHED_USAGES: usize = 64;
+
+/// Longest protocol key of any enctype (AES-256, Camellia-256).
+const MAX_KEY_LEN: usize = 32;
 
 /// Largest PBKDF2 iteration count accepted, as in MIT krb5 (2^24); larger
 /// values (and 0, which RFC 3962 defines as 2^32) would stall the caller.
@@ -30,17 +45,52 @@ pub struct Key {
 
 struct Inner {
     enctype: Enctype,
-    bytes: Zeroizing<Vec<u8>>,
-    usages: RwLock<HashMap<u32, Arc<UsageKeys>>>,
-    #[cfg(feature = "rc4")]
-    rc4_base: Option<crate::primitives::Mac>,
+    bytes: Zeroizing<[u8; MAX_KEY_LEN]>,
+    len: usize,
+    /// The base key keyed into its KDF MAC (RFC 8009 HMAC, RFC 6803 CMAC,
+    /// RFC 4757 HMAC-MD5), set up once on first derivation.
+    base_mac: OnceLock<Box<Mac>>,
+    fast: [Slot; FAST_USAGES],
+    more: RwLock<HashMap<u32, Arc<Slot>>>,
+}
+
+/// The derived keys of one usage, each set once on first use.
+struct Slot {
+    enc: OnceLock<Box<EncKeys>>,
+    cksum: OnceLock<Box<Mac>>,
+}
+
+impl Slot {
+    const fn new() -> Self {
+        Self {
+            enc: OnceLock::new(),
+            cksum: OnceLock::new(),
+        }
+    }
+}
+
+/// A slot borrowed from the fixed array or shared from the map.
+enum SlotRef<'a> {
+    Fast(&'a Slot),
+    Shared(Arc<Slot>),
+}
+
+impl Deref for SlotRef<'_> {
+    type Target = Slot;
+
+    fn deref(&self) -> &Slot {
+        match self {
+            Self::Fast(s) => s,
+            Self::Shared(s) => s,
+        }
+    }
 }
 
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Key")
             .field("enctype", &self.inner.enctype.name())
-            .field("len", &self.inner.bytes.len())
+            .field("len", &self.inner.len)
             .finish_non_exhaustive()
     }
 }
@@ -61,18 +111,23 @@ impl Key {
                 expected,
             });
         }
+        let mut buf = Zeroizing::new([0u8; MAX_KEY_LEN]);
+        let Some(dst) = buf.get_mut(..bytes.len()) else {
+            return Err(Error::BadKeyLength {
+                enctype,
+                len: bytes.len(),
+                expected,
+            });
+        };
+        dst.copy_from_slice(bytes);
         Ok(Key {
             inner: Arc::new(Inner {
                 enctype,
-                bytes: Zeroizing::new(bytes.to_vec()),
-                usages: RwLock::new(HashMap::new()),
-                #[cfg(feature = "rc4")]
-                rc4_base: match enctype.family() {
-                    Family::Rc4 => {
-                        crate::primitives::Mac::new(crate::primitives::MacKind::HmacMd5, bytes)
-                    }
-                    _ => None,
-                },
+                bytes: buf,
+                len: bytes.len(),
+                base_mac: OnceLock::new(),
+                fast: [const { Slot::new() }; FAST_USAGES],
+                more: RwLock::new(HashMap::new()),
             }),
         })
     }
@@ -85,7 +140,7 @@ impl Key {
     /// The raw key bytes. Only for writing keytabs and credential caches;
     /// never log them.
     pub fn expose_secret_bytes(&self) -> &[u8] {
-        &self.inner.bytes
+        self.inner.bytes.get(..self.inner.len).unwrap_or_default()
     }
 
     /// String-to-key (RFC 3961 3, with RFC 3962 4, RFC 8009 4, RFC 6803 4,
@@ -208,15 +263,15 @@ impl Key {
         }
         match enctype.family() {
             Family::AesSha2 => rfc8009::encrypt(
-                &*self.usage_keys(usage)?,
+                self.enc_keys(&self.slot(usage), usage)?,
                 sha2_params(enctype),
                 confounder,
                 plaintext,
             ),
             #[cfg(feature = "rc4")]
-            Family::Rc4 => crate::rfc4757::encrypt(self.rc4_base()?, usage, confounder, plaintext),
+            Family::Rc4 => crate::rfc4757::encrypt(self.base_mac()?, usage, confounder, plaintext),
             _ => rfc3961::encrypt(
-                &*self.usage_keys(usage)?,
+                self.enc_keys(&self.slot(usage), usage)?,
                 enctype.trailer_len(),
                 confounder,
                 plaintext,
@@ -231,27 +286,49 @@ impl Key {
     /// [`Error::IntegrityCheckFailed`] if the tag does not match (wrong key,
     /// wrong usage, or a modified message).
     pub fn decrypt(&self, usage: u32, ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
+        #[cfg(feature = "rc4")]
+        if self.inner.enctype.family() == Family::Rc4 {
+            self.check_ciphertext_len(ciphertext)?;
+            return crate::rfc4757::decrypt(self.base_mac()?, usage, ciphertext);
+        }
+        let mut out = Vec::new();
+        self.decrypt_into(usage, ciphertext, &mut out)?;
+        Ok(out)
+    }
+
+    /// Like [`Key::decrypt`], but appends the plaintext to `out`, so a caller
+    /// can reuse one buffer. On error `out` keeps its length and holds no
+    /// decrypted bytes.
+    ///
+    /// # Errors
+    /// As [`Key::decrypt`].
+    pub fn decrypt_into(
+        &self,
+        usage: u32,
+        ciphertext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
         let enctype = self.inner.enctype;
         // Checked before deriving keys so junk input costs nothing.
-        let min = enctype.ciphertext_overhead();
-        if ciphertext.len() < min {
-            return Err(Error::CiphertextTooShort {
-                len: ciphertext.len(),
-                min,
-            });
-        }
+        self.check_ciphertext_len(ciphertext)?;
         match enctype.family() {
             Family::AesSha2 => {
-                rfc8009::decrypt(&*self.usage_keys(usage)?, sha2_params(enctype), ciphertext)
+                let slot = self.slot(usage);
+                let keys = self.enc_keys(&slot, usage)?;
+                rfc8009::decrypt_into(keys, sha2_params(enctype), ciphertext, out)
             }
             #[cfg(feature = "rc4")]
-            Family::Rc4 => crate::rfc4757::decrypt(self.rc4_base()?, usage, ciphertext),
-            _ => rfc3961::decrypt(
-                &*self.usage_keys(usage)?,
-                enctype.trailer_len(),
-                enctype.confounder_len(),
-                ciphertext,
-            ),
+            Family::Rc4 => {
+                let mut plain = crate::rfc4757::decrypt(self.base_mac()?, usage, ciphertext)?;
+                out.extend_from_slice(&plain);
+                plain.zeroize();
+                Ok(())
+            }
+            _ => {
+                let slot = self.slot(usage);
+                let keys = self.enc_keys(&slot, usage)?;
+                rfc3961::decrypt_into(keys, enctype.trailer_len(), ciphertext, out)
+            }
         }
     }
 
@@ -280,13 +357,12 @@ impl Key {
         }
         match enctype.family() {
             #[cfg(feature = "rc4")]
-            Family::Rc4 => crate::rfc4757::checksum(self.rc4_base()?, usage, data),
-            _ => Ok(self
-                .usage_keys(usage)?
-                .kc
-                .compute(&[data])
-                .truncated(cksumtype.size())
-                .to_vec()),
+            Family::Rc4 => crate::rfc4757::checksum(self.base_mac()?, usage, data),
+            _ => {
+                let mut mac = self.checksum_key(&self.slot(usage), usage)?.clone();
+                mac.update(data);
+                Ok(mac.finalize().truncated(cksumtype.size()).to_vec())
+            }
         }
     }
 
@@ -302,7 +378,6 @@ impl Key {
         data: &[u8],
         cksum: &[u8],
     ) -> Result<(), Error> {
-        use subtle::ConstantTimeEq;
         let expected = cksumtype.size();
         if cksum.len() != expected {
             return Err(Error::BadChecksumLength {
@@ -311,9 +386,27 @@ impl Key {
                 expected,
             });
         }
-        let mut mine = self.checksum_with(cksumtype, usage, data)?;
-        let ok = bool::from(mine.as_slice().ct_eq(cksum));
-        mine.zeroize();
+        let ok = match self.inner.enctype.family() {
+            #[cfg(feature = "rc4")]
+            Family::Rc4 => {
+                use subtle::ConstantTimeEq;
+                let mut mine = self.checksum_with(cksumtype, usage, data)?;
+                let ok = bool::from(mine.as_slice().ct_eq(cksum));
+                mine.zeroize();
+                ok
+            }
+            _ => {
+                if cksumtype.enctype() != self.inner.enctype {
+                    return Err(Error::ChecksumTypeMismatch {
+                        cksumtype,
+                        enctype: self.inner.enctype,
+                    });
+                }
+                let mut mac = self.checksum_key(&self.slot(usage), usage)?.clone();
+                mac.update(data);
+                mac.finalize_verify(cksum)
+            }
+        };
         if ok {
             Ok(())
         } else {
@@ -328,7 +421,7 @@ impl Key {
     /// None in practice; the `Result` leaves room for enctypes without a PRF.
     pub fn prf(&self, input: &[u8]) -> Result<Vec<u8>, Error> {
         let enctype = self.inner.enctype;
-        let base = self.inner.bytes.as_slice();
+        let base = self.expose_secret_bytes();
         let out = match enctype.family() {
             Family::AesSha1 => rfc3962::prf(base, input),
             Family::AesSha2 => rfc8009::prf(sha2_params(enctype), base, input),
@@ -340,37 +433,104 @@ impl Key {
         out.ok_or(self.internal_error())
     }
 
-    /// Derived keys for `usage`, from the cache or derived and cached now.
-    fn usage_keys(&self, usage: u32) -> Result<Arc<UsageKeys>, Error> {
-        let usages = &self.inner.usages;
-        if let Some(keys) = usages.read().unwrap_or_else(|e| e.into_inner()).get(&usage) {
-            return Ok(Arc::clone(keys));
+    /// RFC 3961 5.3, RFC 8009 5, RFC 4757 4: a ciphertext holds at least a
+    /// confounder and a tag.
+    fn check_ciphertext_len(&self, ciphertext: &[u8]) -> Result<(), Error> {
+        let min = self.inner.enctype.ciphertext_overhead();
+        if ciphertext.len() < min {
+            return Err(Error::CiphertextTooShort {
+                len: ciphertext.len(),
+                min,
+            });
         }
-
-        let keys = Arc::new(self.derive(usage).ok_or(self.internal_error())?);
-        let mut map = usages.write().unwrap_or_else(|e| e.into_inner());
-        if map.len() < MAX_CACHED_USAGES {
-            map.insert(usage, Arc::clone(&keys));
-        }
-        Ok(keys)
+        Ok(())
     }
 
-    fn derive(&self, usage: u32) -> Option<UsageKeys> {
-        let base = self.inner.bytes.as_slice();
+    /// The cache slot of `usage`: a fixed one for small usages (no lock), a
+    /// shared one from the map for others, or a throwaway one once the map
+    /// is full.
+    fn slot(&self, usage: u32) -> SlotRef<'_> {
+        let fast = usize::try_from(usage)
+            .ok()
+            .and_then(|u| self.inner.fast.get(u));
+        if let Some(slot) = fast {
+            return SlotRef::Fast(slot);
+        }
+
+        let more = &self.inner.more;
+        if let Some(slot) = more.read().unwrap_or_else(|e| e.into_inner()).get(&usage) {
+            return SlotRef::Shared(Arc::clone(slot));
+        }
+        let mut map = more.write().unwrap_or_else(|e| e.into_inner());
+        if map.len() < MAX_CACHED_USAGES {
+            let slot = map.entry(usage).or_insert_with(|| Arc::new(Slot::new()));
+            return SlotRef::Shared(Arc::clone(slot));
+        }
+        SlotRef::Shared(Arc::new(Slot::new()))
+    }
+
+    /// Ke and Ki of `usage`, derived into `slot` on first use.
+    fn enc_keys<'s>(&self, slot: &'s Slot, usage: u32) -> Result<&'s EncKeys, Error> {
+        if let Some(keys) = slot.enc.get() {
+            return Ok(keys);
+        }
+        let base = self.expose_secret_bytes();
         let enctype = self.inner.enctype;
-        match enctype.family() {
-            Family::AesSha1 => rfc3962::usage_keys(base, usage),
-            Family::AesSha2 => rfc8009::usage_keys(sha2_params(enctype), base, usage),
+        let keys = match enctype.family() {
+            Family::AesSha1 => rfc3962::BaseCipher::new(base).and_then(|c| c.enc_keys(usage)),
+            Family::AesSha2 => rfc8009::enc_keys(sha2_params(enctype), self.base_mac()?, usage),
             #[cfg(feature = "camellia")]
-            Family::Camellia => crate::rfc6803::usage_keys(base, usage),
+            Family::Camellia => crate::rfc6803::enc_keys(self.base_mac()?, base.len(), usage),
             #[cfg(feature = "rc4")]
             Family::Rc4 => None,
-        }
+        };
+        let keys = Box::new(keys.ok_or(self.internal_error())?);
+        // A racing thread may have set it first; either value is the same key.
+        let _ = slot.enc.set(keys);
+        slot.enc.get().map(|k| &**k).ok_or(self.internal_error())
     }
 
-    #[cfg(feature = "rc4")]
-    fn rc4_base(&self) -> Result<&crate::primitives::Mac, Error> {
-        self.inner.rc4_base.as_ref().ok_or(self.internal_error())
+    /// Kc of `usage`, derived into `slot` on first use.
+    fn checksum_key<'s>(&self, slot: &'s Slot, usage: u32) -> Result<&'s Mac, Error> {
+        if let Some(kc) = slot.cksum.get() {
+            return Ok(kc);
+        }
+        let base = self.expose_secret_bytes();
+        let enctype = self.inner.enctype;
+        let kc = match enctype.family() {
+            Family::AesSha1 => rfc3962::BaseCipher::new(base).and_then(|c| c.checksum_key(usage)),
+            Family::AesSha2 => rfc8009::checksum_key(sha2_params(enctype), self.base_mac()?, usage),
+            #[cfg(feature = "camellia")]
+            Family::Camellia => crate::rfc6803::checksum_key(self.base_mac()?, base.len(), usage),
+            #[cfg(feature = "rc4")]
+            Family::Rc4 => None,
+        };
+        let kc = Box::new(kc.ok_or(self.internal_error())?);
+        let _ = slot.cksum.set(kc);
+        slot.cksum.get().map(|k| &**k).ok_or(self.internal_error())
+    }
+
+    /// The base key keyed into its family's KDF MAC, set up on first use.
+    fn base_mac(&self) -> Result<&Mac, Error> {
+        if let Some(mac) = self.inner.base_mac.get() {
+            return Ok(mac);
+        }
+        let enctype = self.inner.enctype;
+        let kind = match enctype.family() {
+            Family::AesSha2 => sha2_params(enctype).mac,
+            #[cfg(feature = "camellia")]
+            Family::Camellia => MacKind::Cmac,
+            #[cfg(feature = "rc4")]
+            Family::Rc4 => MacKind::HmacMd5,
+            Family::AesSha1 => MacKind::HmacSha1,
+        };
+        let mac = Mac::new(kind, self.expose_secret_bytes()).ok_or(self.internal_error())?;
+        let _ = self.inner.base_mac.set(Box::new(mac));
+        self.inner
+            .base_mac
+            .get()
+            .map(|m| &**m)
+            .ok_or(self.internal_error())
     }
 
     /// Unreachable for keys built by [`Key::new`] (lengths are checked there);
@@ -379,7 +539,7 @@ impl Key {
         let enctype = self.inner.enctype;
         Error::BadKeyLength {
             enctype,
-            len: self.inner.bytes.len(),
+            len: self.inner.len,
             expected: enctype.key_len(),
         }
     }

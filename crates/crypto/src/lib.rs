@@ -40,7 +40,13 @@
 //! only. Tags are compared in constant time. A [`Key`] caches, per key usage,
 //! its derived keys with the AES key schedule and keyed HMAC state, so repeated
 //! operations with one service key never repeat derivation; clones share that
-//! cache. The n-folded usage constants are computed once per process.
+//! cache. Usages 0 to 31 (all that RFC 4120 and RFC 4121 use) are looked up
+//! without a lock; encryption keys (Ke, Ki) and the checksum key (Kc) are
+//! derived separately on first use, so a session key that only decrypts an
+//! authenticator costs two derivations. [`Key::new`] makes one allocation.
+//! Decryption writes the plaintext straight into the output buffer
+//! ([`Key::decrypt_into`] reuses the caller's). The n-folded usage constants
+//! are computed once per process.
 //!
 //! # Limitations
 //! - No DES, triple DES or export RC4 (by design).
@@ -48,7 +54,8 @@
 //!   zero IV, which is all that GSS-API (RFC 4121) and AP exchanges use.
 //! - PBKDF2 iteration counts above 2^24 are refused (as MIT krb5 does).
 //! - The RC4 PRF is MIT's HMAC-SHA1 (RFC 4757 defines none).
-//! - At most 64 key usages are cached per key; others are derived per call.
+//! - Besides usages 0 to 31, at most 64 key usages are cached per key;
+//!   others are derived per call.
 //!
 //! [RFC 3961]: https://www.rfc-editor.org/rfc/rfc3961
 //! [RFC 3962]: https://www.rfc-editor.org/rfc/rfc3962

@@ -45,7 +45,9 @@ impl Drop for Tag {
     }
 }
 
-/// A block cipher with its expanded key schedule (both directions).
+/// A block cipher with its expanded key schedule (both directions). Boxed:
+/// with its software fallback an AES schedule is about 1 KiB, too big to
+/// move around.
 pub(crate) enum Cipher {
     Aes128(Box<Aes128>),
     Aes256(Box<Aes256>),
@@ -67,20 +69,20 @@ impl Cipher {
     /// Expands `key` (16 or 32 bytes); `None` for other lengths.
     pub(crate) fn new(kind: CipherKind, key: &[u8]) -> Option<Self> {
         match (kind, key.len()) {
-            (CipherKind::Aes, 16) => Aes128::new_from_slice(key)
-                .ok()
-                .map(|c| Self::Aes128(Box::new(c))),
-            (CipherKind::Aes, 32) => Aes256::new_from_slice(key)
-                .ok()
-                .map(|c| Self::Aes256(Box::new(c))),
+            (CipherKind::Aes, 16) => {
+                Some(Self::Aes128(Box::new(Aes128::new(key.try_into().ok()?))))
+            }
+            (CipherKind::Aes, 32) => {
+                Some(Self::Aes256(Box::new(Aes256::new(key.try_into().ok()?))))
+            }
             #[cfg(feature = "camellia")]
-            (CipherKind::Camellia, 16) => camellia::Camellia128::new_from_slice(key)
-                .ok()
-                .map(|c| Self::Camellia128(Box::new(c))),
+            (CipherKind::Camellia, 16) => Some(Self::Camellia128(Box::new(
+                camellia::Camellia128::new(key.try_into().ok()?),
+            ))),
             #[cfg(feature = "camellia")]
-            (CipherKind::Camellia, 32) => camellia::Camellia256::new_from_slice(key)
-                .ok()
-                .map(|c| Self::Camellia256(Box::new(c))),
+            (CipherKind::Camellia, 32) => Some(Self::Camellia256(Box::new(
+                camellia::Camellia256::new(key.try_into().ok()?),
+            ))),
             _ => None,
         }
     }
@@ -97,31 +99,39 @@ impl Cipher {
         }
     }
 
-    /// CBC-CTS decryption with a zero IV; `false` if under one block.
-    pub(crate) fn decrypt_cts(&self, input: &[u8], out: &mut [u8]) -> bool {
+    /// CBC-CTS decryption with a zero IV of `input` (at least one block): the
+    /// first plaintext block goes to `first`, the rest is appended to `out`.
+    /// `false` (with `out` untouched) if `input` is under one block.
+    pub(crate) fn decrypt_cts(
+        &self,
+        input: &[u8],
+        first: &mut cts::Block,
+        out: &mut Vec<u8>,
+    ) -> bool {
         match self {
-            Self::Aes128(c) => cts::decrypt(c.as_ref(), input, out),
-            Self::Aes256(c) => cts::decrypt(c.as_ref(), input, out),
+            Self::Aes128(c) => cts::decrypt(c.as_ref(), input, first, out),
+            Self::Aes256(c) => cts::decrypt(c.as_ref(), input, first, out),
             #[cfg(feature = "camellia")]
-            Self::Camellia128(c) => cts::decrypt(c.as_ref(), input, out),
+            Self::Camellia128(c) => cts::decrypt(c.as_ref(), input, first, out),
             #[cfg(feature = "camellia")]
-            Self::Camellia256(c) => cts::decrypt(c.as_ref(), input, out),
+            Self::Camellia256(c) => cts::decrypt(c.as_ref(), input, first, out),
         }
     }
 }
 
-/// A keyed MAC state, cloned for each message so the key is processed once.
+/// A keyed MAC state, held inline. Keying processes the key once; each
+/// message starts from a clone, fed with [`Mac::update`].
 #[derive(Clone)]
 pub(crate) enum Mac {
-    Sha1(Box<Hmac<Sha1>>),
-    Sha256(Box<Hmac<Sha256>>),
-    Sha384(Box<Hmac<Sha384>>),
+    Sha1(Hmac<Sha1>),
+    Sha256(Hmac<Sha256>),
+    Sha384(Hmac<Sha384>),
     #[cfg(feature = "rc4")]
-    Md5(Box<Hmac<md5::Md5>>),
+    Md5(Hmac<md5::Md5>),
     #[cfg(feature = "camellia")]
-    Cmac128(Box<cmac::Cmac<camellia::Camellia128>>),
+    Cmac128(cmac::Cmac<camellia::Camellia128>),
     #[cfg(feature = "camellia")]
-    Cmac256(Box<cmac::Cmac<camellia::Camellia256>>),
+    Cmac256(cmac::Cmac<camellia::Camellia256>),
 }
 
 /// Which MAC to key.
@@ -140,65 +150,84 @@ impl Mac {
     /// Keys the MAC; `None` if the key length does not fit (CMAC only).
     pub(crate) fn new(kind: MacKind, key: &[u8]) -> Option<Self> {
         match kind {
-            MacKind::HmacSha1 => Hmac::new_from_slice(key)
-                .ok()
-                .map(|m| Self::Sha1(Box::new(m))),
-            MacKind::HmacSha256 => Hmac::new_from_slice(key)
-                .ok()
-                .map(|m| Self::Sha256(Box::new(m))),
-            MacKind::HmacSha384 => Hmac::new_from_slice(key)
-                .ok()
-                .map(|m| Self::Sha384(Box::new(m))),
+            MacKind::HmacSha1 => Hmac::new_from_slice(key).ok().map(Self::Sha1),
+            MacKind::HmacSha256 => Hmac::new_from_slice(key).ok().map(Self::Sha256),
+            MacKind::HmacSha384 => Hmac::new_from_slice(key).ok().map(Self::Sha384),
             #[cfg(feature = "rc4")]
-            MacKind::HmacMd5 => Hmac::new_from_slice(key)
-                .ok()
-                .map(|m| Self::Md5(Box::new(m))),
+            MacKind::HmacMd5 => Hmac::new_from_slice(key).ok().map(Self::Md5),
             #[cfg(feature = "camellia")]
             MacKind::Cmac => match key.len() {
-                16 => cmac::Cmac::new_from_slice(key)
-                    .ok()
-                    .map(|m| Self::Cmac128(Box::new(m))),
-                32 => cmac::Cmac::new_from_slice(key)
-                    .ok()
-                    .map(|m| Self::Cmac256(Box::new(m))),
+                16 => cmac::Cmac::new_from_slice(key).ok().map(Self::Cmac128),
+                32 => cmac::Cmac::new_from_slice(key).ok().map(Self::Cmac256),
                 _ => None,
             },
         }
     }
 
+    /// Feeds `data` into this (cloned) state.
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        use hmac::Mac as _;
+        match self {
+            Self::Sha1(m) => m.update(data),
+            Self::Sha256(m) => m.update(data),
+            Self::Sha384(m) => m.update(data),
+            #[cfg(feature = "rc4")]
+            Self::Md5(m) => m.update(data),
+            #[cfg(feature = "camellia")]
+            Self::Cmac128(m) => m.update(data),
+            #[cfg(feature = "camellia")]
+            Self::Cmac256(m) => m.update(data),
+        }
+    }
+
+    /// The tag over everything fed in.
+    pub(crate) fn finalize(self) -> Tag {
+        use hmac::Mac as _;
+        match self {
+            Self::Sha1(m) => Tag::from_slice(&m.finalize().into_bytes()),
+            Self::Sha256(m) => Tag::from_slice(&m.finalize().into_bytes()),
+            Self::Sha384(m) => Tag::from_slice(&m.finalize().into_bytes()),
+            #[cfg(feature = "rc4")]
+            Self::Md5(m) => Tag::from_slice(&m.finalize().into_bytes()),
+            #[cfg(feature = "camellia")]
+            Self::Cmac128(m) => Tag::from_slice(&m.finalize().into_bytes()),
+            #[cfg(feature = "camellia")]
+            Self::Cmac256(m) => Tag::from_slice(&m.finalize().into_bytes()),
+        }
+    }
+
+    /// Constant-time check that the tag over everything fed in, truncated to
+    /// `tag.len()`, equals `tag` (which must not be empty).
+    pub(crate) fn finalize_verify(self, tag: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        let computed = self.finalize();
+        let mine = computed.truncated(tag.len());
+        !tag.is_empty() && mine.len() == tag.len() && bool::from(mine.ct_eq(tag))
+    }
+
     /// MAC over the concatenation of `parts`.
     pub(crate) fn compute(&self, parts: &[&[u8]]) -> Tag {
-        fn run<M: hmac::Mac + Clone>(m: &M, parts: &[&[u8]]) -> Tag {
-            let mut m = m.clone();
-            for p in parts {
-                m.update(p);
-            }
-            Tag::from_slice(&m.finalize().into_bytes())
+        let mut m = self.clone();
+        for p in parts {
+            m.update(p);
         }
-        match self {
-            Self::Sha1(m) => run(m.as_ref(), parts),
-            Self::Sha256(m) => run(m.as_ref(), parts),
-            Self::Sha384(m) => run(m.as_ref(), parts),
-            #[cfg(feature = "rc4")]
-            Self::Md5(m) => run(m.as_ref(), parts),
-            #[cfg(feature = "camellia")]
-            Self::Cmac128(m) => run(m.as_ref(), parts),
-            #[cfg(feature = "camellia")]
-            Self::Cmac256(m) => run(m.as_ref(), parts),
-        }
+        m.finalize()
     }
 
     /// Constant-time check that the MAC of `parts`, truncated to `tag.len()`,
     /// equals `tag`.
+    #[cfg(feature = "rc4")]
     pub(crate) fn verify(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
-        use subtle::ConstantTimeEq;
-        let computed = self.compute(parts);
-        let mine = computed.truncated(tag.len());
-        !tag.is_empty() && mine.len() == tag.len() && bool::from(mine.ct_eq(tag))
+        let mut m = self.clone();
+        for p in parts {
+            m.update(p);
+        }
+        m.finalize_verify(tag)
     }
 }
 
 /// One-shot keyed MAC, for key derivation where nothing is cached.
+#[cfg(any(feature = "rc4", feature = "camellia"))]
 pub(crate) fn mac_once(kind: MacKind, key: &[u8], parts: &[&[u8]]) -> Option<Tag> {
     Mac::new(kind, key).map(|m| m.compute(parts))
 }

@@ -5,23 +5,23 @@
 
 use zeroize::Zeroize;
 
+use crate::cts::{self, Block};
 use crate::error::Error;
 use crate::primitives::{Cipher, Mac};
 
-/// The three keys derived for one key usage (RFC 3961 5.3).
-pub(crate) struct UsageKeys {
+/// The two keys encryption needs for one usage (RFC 3961 5.3); the checksum
+/// key Kc is derived separately, only when a checksum is asked for.
+pub(crate) struct EncKeys {
     /// Ke = DK(base-key, usage | 0xAA), the encryption key.
     pub(crate) ke: Cipher,
     /// Ki = DK(base-key, usage | 0x55), the integrity key of encryption.
     pub(crate) ki: Mac,
-    /// Kc = DK(base-key, usage | 0x99), the checksum key.
-    pub(crate) kc: Mac,
 }
 
 /// Encrypts `plaintext` with `confounder` (RFC 3961 5.3, encryption function):
 /// C = E(Ke, conf | plaintext) followed by H = HMAC(Ki, conf | plaintext)[..h].
 pub(crate) fn encrypt(
-    keys: &UsageKeys,
+    keys: &EncKeys,
     h: usize,
     confounder: &[u8],
     plaintext: &[u8],
@@ -36,37 +36,47 @@ pub(crate) fn encrypt(
     out.extend_from_slice(confounder);
     out.extend_from_slice(plaintext);
 
-    let tag = keys.ki.compute(&[confounder, plaintext]);
+    let mut mac = keys.ki.clone();
+    mac.update(confounder);
+    mac.update(plaintext);
+    let tag = mac.finalize();
     if !keys.ke.encrypt_cts(&mut out) {
         out.zeroize();
         return Err(Error::CiphertextTooShort {
             len: out.len(),
-            min: crate::cts::BLOCK,
+            min: cts::BLOCK,
         });
     }
     out.extend_from_slice(tag.truncated(h));
     Ok(out)
 }
 
-/// Decrypts and checks integrity; returns the plaintext without confounder.
-pub(crate) fn decrypt(
-    keys: &UsageKeys,
+/// Decrypts and checks integrity, appending the plaintext without its
+/// confounder (one block) to `out`. On failure `out` keeps its old length and
+/// nothing decrypted is left in it.
+pub(crate) fn decrypt_into(
+    keys: &EncKeys,
     h: usize,
-    conf_len: usize,
     ciphertext: &[u8],
-) -> Result<Vec<u8>, Error> {
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
     // RFC 3961 5.3: the message is at least a confounder plus the truncated HMAC.
-    let min = conf_len + h;
-    if ciphertext.len() < min {
+    let min = cts::BLOCK + h;
+    let Some(body_len) = ciphertext
+        .len()
+        .checked_sub(h)
+        .filter(|_| ciphertext.len() >= min)
+    else {
         return Err(Error::CiphertextTooShort {
             len: ciphertext.len(),
             min,
         });
-    }
-    let (body, tag) = ciphertext.split_at(ciphertext.len() - h);
+    };
+    let (body, tag) = ciphertext.split_at(body_len);
 
-    let mut out = vec![0u8; body.len()];
-    if !keys.ke.decrypt_cts(body, &mut out) {
+    let start = out.len();
+    let mut confounder = Block::default();
+    if !keys.ke.decrypt_cts(body, &mut confounder, out) {
         return Err(Error::CiphertextTooShort {
             len: ciphertext.len(),
             min,
@@ -74,10 +84,16 @@ pub(crate) fn decrypt(
     }
 
     // RFC 3961 5.3: the HMAC over the decrypted confounder and plaintext must match.
-    if !keys.ki.verify(&[&out], tag) {
-        out.zeroize();
+    let mut mac = keys.ki.clone();
+    mac.update(&confounder);
+    mac.update(out.get(start..).unwrap_or_default());
+    confounder.0.zeroize();
+    if !mac.finalize_verify(tag) {
+        if let Some(plain) = out.get_mut(start..) {
+            plain.zeroize();
+        }
+        out.truncate(start);
         return Err(Error::IntegrityCheckFailed);
     }
-    out.drain(..conf_len);
-    Ok(out)
+    Ok(())
 }

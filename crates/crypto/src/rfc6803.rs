@@ -6,7 +6,7 @@ use sha1::Sha1;
 use zeroize::Zeroizing;
 
 use crate::primitives::{mac_once, Cipher, CipherKind, Mac, MacKind};
-use crate::rfc3961::UsageKeys;
+use crate::rfc3961::EncKeys;
 
 /// RFC 6803 4: the default iteration count.
 pub(crate) const DEFAULT_ITERATIONS: u32 = 32768;
@@ -14,32 +14,43 @@ pub(crate) const DEFAULT_ITERATIONS: u32 = 32768;
 /// DR = KDF-FEEDBACK-CMAC(key, constant) (RFC 6803 3): K(0) is a zero block,
 /// K(i) = CMAC(key, K(i-1) | i | constant | 0x00 | k), output K(1) | K(2) ...
 /// truncated to k bits. Camellia random-to-key is the identity, so this is DK.
-pub(crate) fn dk(base: &[u8], constant: &[u8], out: &mut [u8]) -> Option<()> {
+/// `mac` is the base key's keyed CMAC, so derivations share its key setup.
+pub(crate) fn dk_with(mac: &Mac, constant: &[u8], out: &mut [u8]) -> Option<()> {
     let bits = u32::try_from(out.len().checked_mul(8)?).ok()?.to_be_bytes();
-    let mac = Mac::new(MacKind::Cmac, base)?;
-    let mut prev = [0u8; 16];
+    let mut prev = Zeroizing::new([0u8; 16]);
     for (i, chunk) in out.chunks_mut(16).enumerate() {
         let counter = u32::try_from(i + 1).ok()?.to_be_bytes();
-        let tag = mac.compute(&[&prev, &counter, constant, &[0u8], &bits]);
+        let tag = mac.compute(&[prev.as_slice(), &counter, constant, &[0u8], &bits]);
         prev.copy_from_slice(tag.truncated(16));
         chunk.copy_from_slice(prev.get(..chunk.len())?);
     }
     Some(())
 }
 
-/// Ke, Ki, Kc for one usage (RFC 6803 3 with RFC 3961 5.3); the constants are
-/// used as they are, not n-folded.
-pub(crate) fn usage_keys(base: &[u8], usage: u32) -> Option<UsageKeys> {
-    let mut buf = Zeroizing::new([0u8; 32]);
-    let k = buf.get_mut(..base.len())?;
+/// [`dk_with`] from raw key bytes.
+pub(crate) fn dk(base: &[u8], constant: &[u8], out: &mut [u8]) -> Option<()> {
+    dk_with(&Mac::new(MacKind::Cmac, base)?, constant, out)
+}
 
-    dk(base, &crate::usage_label(usage, 0xAA), k)?;
+/// Ke and Ki for one usage (RFC 6803 3 with RFC 3961 5.3); the constants are
+/// used as they are, not n-folded. `key_len` is the protocol key length.
+pub(crate) fn enc_keys(base: &Mac, key_len: usize, usage: u32) -> Option<EncKeys> {
+    let mut buf = Zeroizing::new([0u8; 32]);
+    let k = buf.get_mut(..key_len)?;
+
+    dk_with(base, &crate::usage_label(usage, 0xAA), k)?;
     let ke = Cipher::new(CipherKind::Camellia, k)?;
-    dk(base, &crate::usage_label(usage, 0x55), k)?;
+    dk_with(base, &crate::usage_label(usage, 0x55), k)?;
     let ki = Mac::new(MacKind::Cmac, k)?;
-    dk(base, &crate::usage_label(usage, 0x99), k)?;
-    let kc = Mac::new(MacKind::Cmac, k)?;
-    Some(UsageKeys { ke, ki, kc })
+    Some(EncKeys { ke, ki })
+}
+
+/// Kc for one usage (RFC 6803 3 with RFC 3961 5.3).
+pub(crate) fn checksum_key(base: &Mac, key_len: usize, usage: u32) -> Option<Mac> {
+    let mut buf = Zeroizing::new([0u8; 32]);
+    let k = buf.get_mut(..key_len)?;
+    dk_with(base, &crate::usage_label(usage, 0x99), k)?;
+    Mac::new(MacKind::Cmac, k)
 }
 
 /// String-to-key (RFC 6803 4): saltp = enctype-name | 0x00 | salt,

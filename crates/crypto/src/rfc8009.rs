@@ -3,9 +3,10 @@
 
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::cts::{self, Block};
 use crate::error::Error;
-use crate::primitives::{mac_once, Cipher, CipherKind, Mac, MacKind};
-use crate::rfc3961::UsageKeys;
+use crate::primitives::{Cipher, CipherKind, Mac, MacKind};
+use crate::rfc3961::EncKeys;
 
 /// RFC 8009 4: the default iteration count.
 pub(crate) const DEFAULT_ITERATIONS: u32 = 32768;
@@ -46,20 +47,11 @@ pub(crate) const AES256: Params = Params {
 
 /// KDF-HMAC-SHA2(key, label, context, k) (RFC 8009 3): the first `out.len()`
 /// bytes of HMAC(key, 0x00000001 | label | 0x00 | context | k), with k the
-/// output length in bits as a 32-bit big-endian number.
-pub(crate) fn kdf(
-    p: Params,
-    key: &[u8],
-    label: &[u8],
-    context: &[u8],
-    out: &mut [u8],
-) -> Option<()> {
+/// output length in bits as a 32-bit big-endian number. `key` is the keyed
+/// HMAC state of the base key, so derivations share its key setup.
+pub(crate) fn kdf_with(key: &Mac, label: &[u8], context: &[u8], out: &mut [u8]) -> Option<()> {
     let bits = u32::try_from(out.len().checked_mul(8)?).ok()?.to_be_bytes();
-    let tag = mac_once(
-        p.mac,
-        key,
-        &[&1u32.to_be_bytes(), label, &[0u8], context, &bits],
-    )?;
+    let tag = key.compute(&[&1u32.to_be_bytes(), label, &[0u8], context, &bits]);
     let bytes = tag.as_slice();
     if bytes.len() < out.len() {
         return None;
@@ -68,27 +60,44 @@ pub(crate) fn kdf(
     Some(())
 }
 
-/// Ke, Ki, Kc for one usage (RFC 8009 5).
-pub(crate) fn usage_keys(p: Params, base: &[u8], usage: u32) -> Option<UsageKeys> {
+/// [`kdf_with`] from raw key bytes.
+pub(crate) fn kdf(
+    p: Params,
+    key: &[u8],
+    label: &[u8],
+    context: &[u8],
+    out: &mut [u8],
+) -> Option<()> {
+    kdf_with(&Mac::new(p.mac, key)?, label, context, out)
+}
+
+/// Ke and Ki for one usage (RFC 8009 5), from the keyed base HMAC.
+pub(crate) fn enc_keys(p: Params, base: &Mac, usage: u32) -> Option<EncKeys> {
     let mut buf = Zeroizing::new([0u8; 32]);
 
     // RFC 8009 5: Ke = KDF(base, usage | 0xAA, 128 or 256 bits).
     let k = buf.get_mut(..p.key_len)?;
-    kdf(p, base, &crate::usage_label(usage, 0xAA), &[], k)?;
+    kdf_with(base, &crate::usage_label(usage, 0xAA), &[], k)?;
     let ke = Cipher::new(CipherKind::Aes, k)?;
 
-    // RFC 8009 5: Ki = KDF(base, usage | 0x55, 128 or 192 bits); Kc likewise with 0x99.
+    // RFC 8009 5: Ki = KDF(base, usage | 0x55, 128 or 192 bits).
     let k = buf.get_mut(..p.mac_len)?;
-    kdf(p, base, &crate::usage_label(usage, 0x55), &[], k)?;
+    kdf_with(base, &crate::usage_label(usage, 0x55), &[], k)?;
     let ki = Mac::new(p.mac, k)?;
-    kdf(p, base, &crate::usage_label(usage, 0x99), &[], k)?;
-    let kc = Mac::new(p.mac, k)?;
-    Some(UsageKeys { ke, ki, kc })
+    Some(EncKeys { ke, ki })
+}
+
+/// Kc for one usage (RFC 8009 5): KDF(base, usage | 0x99, 128 or 192 bits).
+pub(crate) fn checksum_key(p: Params, base: &Mac, usage: u32) -> Option<Mac> {
+    let mut buf = Zeroizing::new([0u8; 32]);
+    let k = buf.get_mut(..p.mac_len)?;
+    kdf_with(base, &crate::usage_label(usage, 0x99), &[], k)?;
+    Mac::new(p.mac, k)
 }
 
 /// Encryption (RFC 8009 5): C = E(Ke, conf | plaintext), H = HMAC(Ki, IV | C).
 pub(crate) fn encrypt(
-    keys: &UsageKeys,
+    keys: &EncKeys,
     p: Params,
     confounder: &[u8],
     plaintext: &[u8],
@@ -106,41 +115,57 @@ pub(crate) fn encrypt(
         out.zeroize();
         return Err(Error::CiphertextTooShort {
             len: out.len(),
-            min: crate::cts::BLOCK,
+            min: cts::BLOCK,
         });
     }
 
-    let tag = keys.ki.compute(&[&ZERO_IV, &out]);
-    out.extend_from_slice(tag.truncated(p.mac_len));
+    let mut mac = keys.ki.clone();
+    mac.update(&ZERO_IV);
+    mac.update(&out);
+    out.extend_from_slice(mac.finalize().truncated(p.mac_len));
     Ok(out)
 }
 
-/// Decryption (RFC 8009 5): check H over the ciphertext first, then decrypt.
-pub(crate) fn decrypt(keys: &UsageKeys, p: Params, ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
+/// Decryption (RFC 8009 5): check H over the ciphertext first, then decrypt,
+/// appending the plaintext without its confounder to `out`.
+pub(crate) fn decrypt_into(
+    keys: &EncKeys,
+    p: Params,
+    ciphertext: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
     // RFC 8009 5: at least a 16-byte confounder and the truncated HMAC.
-    let min = 16 + p.mac_len;
-    if ciphertext.len() < min {
+    let min = cts::BLOCK + p.mac_len;
+    let Some(body_len) = ciphertext
+        .len()
+        .checked_sub(p.mac_len)
+        .filter(|_| ciphertext.len() >= min)
+    else {
         return Err(Error::CiphertextTooShort {
             len: ciphertext.len(),
             min,
         });
-    }
-    let (body, tag) = ciphertext.split_at(ciphertext.len() - p.mac_len);
+    };
+    let (body, tag) = ciphertext.split_at(body_len);
 
     // RFC 8009 5: verify HMAC(Ki, IV | C) before decrypting.
-    if !keys.ki.verify(&[&ZERO_IV, body], tag) {
+    let mut mac = keys.ki.clone();
+    mac.update(&ZERO_IV);
+    mac.update(body);
+    if !mac.finalize_verify(tag) {
         return Err(Error::IntegrityCheckFailed);
     }
 
-    let mut out = vec![0u8; body.len()];
-    if !keys.ke.decrypt_cts(body, &mut out) {
+    let mut confounder = Block::default();
+    let done = keys.ke.decrypt_cts(body, &mut confounder, out);
+    confounder.0.zeroize();
+    if !done {
         return Err(Error::CiphertextTooShort {
             len: ciphertext.len(),
             min,
         });
     }
-    out.drain(..16);
-    Ok(out)
+    Ok(())
 }
 
 /// String-to-key (RFC 8009 4): saltp = enctype-name | 0x00 | salt;

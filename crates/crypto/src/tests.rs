@@ -285,3 +285,44 @@ fn many_usages_still_work_past_the_cache_limit() {
         assert_eq!(key.decrypt(usage, &ct).unwrap(), b"u");
     }
 }
+
+#[test]
+fn decrypt_into_appends_and_leaves_nothing_on_failure() {
+    for key in keys() {
+        for len in [0usize, 1, 15, 16, 17, 31, 32, 33, 200] {
+            let plain = vec![0x5a; len];
+            let ct = key.encrypt(11, &plain).unwrap();
+            let mut out = b"prefix".to_vec();
+            key.decrypt_into(11, &ct, &mut out).unwrap();
+            assert_eq!(&out[..6], b"prefix", "{key:?} {len}");
+            assert_eq!(&out[6..], &plain[..], "{key:?} {len}");
+
+            let mut bad = ct.clone();
+            bad[0] ^= 1;
+            let mut out = b"prefix".to_vec();
+            assert!(key.decrypt_into(11, &bad, &mut out).is_err());
+            assert_eq!(out, b"prefix", "{key:?} {len}");
+            assert!(key.decrypt_into(12, &ct, &mut out).is_err());
+            assert_eq!(out, b"prefix", "{key:?} {len}");
+        }
+    }
+}
+
+#[test]
+fn checksum_and_encryption_keys_are_independent_per_usage() {
+    // Kc is derived lazily and apart from Ke/Ki: using one first must not
+    // change the other, for fast-slot usages and map usages alike.
+    for key in keys() {
+        for usage in [1u32, 23, 31, 32, 1000, u32::MAX] {
+            let fresh = Key::new(key.enctype(), key.expose_secret_bytes()).unwrap();
+            let cksum = fresh.checksum(usage, b"data").unwrap();
+            let ct = fresh.encrypt(usage, b"data").unwrap();
+            assert_eq!(key.decrypt(usage, &ct).unwrap(), b"data");
+            assert_eq!(key.checksum(usage, b"data").unwrap(), cksum);
+            let ct = key.encrypt(usage, b"data").unwrap();
+            let other = Key::new(key.enctype(), key.expose_secret_bytes()).unwrap();
+            assert_eq!(other.decrypt(usage, &ct).unwrap(), b"data");
+            assert_eq!(other.checksum(usage, b"data").unwrap(), cksum);
+        }
+    }
+}

@@ -126,8 +126,10 @@ fn rfc3962_cts() {
         let mut buf = c.bytes("plaintext");
         assert!(cipher.encrypt_cts(&mut buf));
         check(file, c, "ciphertext", &buf, &c.bytes("ciphertext"));
-        let mut back = vec![0u8; buf.len()];
-        assert!(cipher.decrypt_cts(&buf, &mut back));
+        let mut first = crate::cts::Block::default();
+        let mut rest = Vec::new();
+        assert!(cipher.decrypt_cts(&buf, &mut first, &mut rest));
+        let back = [first.as_slice(), &rest].concat();
         check(file, c, "decryption", &back, &c.bytes("plaintext"));
     });
 }
