@@ -212,3 +212,22 @@ fn disabled_replay_cache_accepts_same_token_twice() {
     accept(&acc, &tok);
     accept(&acc, &tok);
 }
+
+#[test]
+fn rejects_subkey_enctype_not_allowed() {
+    let s = scenario();
+    let req = ap_req(&s.ticket)
+        .subkey_enctype(Enctype::Aes128CtsHmacSha196)
+        .build()
+        .unwrap();
+    let acc = builder(&s.kdc.keytab())
+        .allowed_enctypes(&[Enctype::Aes256CtsHmacSha196])
+        .build()
+        .unwrap();
+    let r = refuse(&acc, &req.gss_token(), "KDC_ERR_ETYPE_NOSUPP");
+    assert!(
+        r.error.to_string().contains("authenticator subkey"),
+        "{}",
+        r.error
+    );
+}
