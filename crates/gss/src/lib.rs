@@ -32,7 +32,8 @@
 //! ```
 //!
 //! # Limitations
-//! - SPNEGO tokens are recognised but not yet unwrapped (`GSS_S_BAD_MECH`).
+//! - [`Acceptor::accept`] takes Kerberos tokens only; SPNEGO goes through
+//!   [`spnego::SpnegoExchange`] (Kerberos is the only mechanism negotiated).
 //! - User-to-user (use-session-key) AP-REQs are refused with KRB_AP_ERR_METHOD.
 //! - DCE-style contexts get their AP-REP, but the third leg is not implemented.
 //! - Per-message tokens (wrap/MIC) are not implemented yet.
@@ -44,11 +45,14 @@ pub mod consts;
 pub mod context;
 pub mod delegation;
 pub mod der;
+pub mod doctor;
 pub mod error;
 pub mod gss_checksum;
 pub mod keys;
 pub mod messages;
+pub mod negotiate;
 pub mod replay;
+pub mod spnego;
 mod time_fmt;
 pub mod token;
 pub mod wrap;
@@ -62,5 +66,6 @@ pub use gss_checksum::ChannelBindings;
 pub use kerbgate_keytab::Principal;
 pub use keys::{KeySource, KeyTable, ReloadingKeytab, ServiceKey, StaticKeys};
 pub use replay::{MemoryReplayCache, ReplayCache, ReplayCacheError, ReplayRecord, ReplayVerdict};
+pub use spnego::{Progress, SpnegoError, SpnegoExchange, SpnegoRejected};
 pub use token::Mech;
 pub use wrap::{MessageContext, Unwrapped, WrapError, WrapOptions};
