@@ -15,6 +15,7 @@ mod error;
 mod input;
 mod inspect;
 mod keytab;
+mod serve_http;
 
 /// Kerberos V5 acceptor tools.
 #[derive(Parser)]
@@ -33,6 +34,11 @@ enum Command {
     Accept(accept::AcceptArgs),
     /// Show what a context token says without keys.
     Inspect(inspect::InspectArgs),
+    /// Serve HTTP Negotiate (SPNEGO, RFC 4559) authentication with a keytab.
+    #[command(after_help = "Examples:\n  \
+        kerbgate serve --http 127.0.0.1:8080 --keytab /etc/http.keytab --service HTTP@www.example.com\n  \
+        curl --negotiate -u : http://www.example.com:8080/")]
+    Serve(serve_http::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +47,7 @@ fn main() -> ExitCode {
         Command::Keytab(command) => keytab::run(command).map(|()| ExitCode::SUCCESS),
         Command::Accept(args) => accept::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Serve(args) => serve_http::run(&args),
     };
     match result {
         Ok(code) => code,

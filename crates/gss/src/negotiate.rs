@@ -179,14 +179,28 @@ pub fn authenticate(exchange: &mut SpnegoExchange, authorization: Option<&[u8]>)
         Err(HeaderError::OtherScheme { .. }) => return Outcome::Challenge,
         Err(e) => return refused(400, e.to_string(), None),
     };
+    authenticate_token(exchange, &token)
+}
+
+/// True when `token` opens a new exchange (a framed initial token, a bare AP-REQ or a
+/// raw NTLMSSP message) rather than continuing one: a server keeping an exchange per
+/// connection starts afresh on such a token.
+#[must_use]
+pub fn is_initial_token(token: &[u8]) -> bool {
+    matches!(token.first(), Some(0x60 | 0x6e)) || crate::spnego::token::is_raw_ntlmssp(token)
+}
+
+/// As [`authenticate`], for a token already taken from the header with
+/// [`parse_authorization`].
+pub fn authenticate_token(exchange: &mut SpnegoExchange, token: &[u8]) -> Outcome {
     if token.len() > MAX_TOKEN_LEN {
-        return refused(
-            400,
-            HeaderError::TooLong { len: value.len() }.to_string(),
-            None,
+        let message = format!(
+            "Negotiate token is {} bytes, more than {MAX_TOKEN_LEN}",
+            token.len()
         );
+        return refused(400, message, None);
     }
-    match exchange.step(&token) {
+    match exchange.step(token) {
         Ok(progress) if progress.complete => {
             let principal = exchange
                 .context()

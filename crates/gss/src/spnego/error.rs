@@ -88,7 +88,7 @@ impl From<DecodeError> for SpnegoError {
 impl fmt::Display for SpnegoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Defective(d) => write!(f, "defective SPNEGO token (GSS_S_DEFECTIVE_TOKEN): {d}"),
+            Self::Defective(d) => write!(f, "SPNEGO: {d}"),
             Self::NtlmOnly { raw } => write!(
                 f,
                 "client offered only NTLM{} (GSS_S_BAD_MECH), and kerbgate speaks Kerberos; \
