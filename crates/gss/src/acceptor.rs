@@ -450,9 +450,10 @@ impl Acceptor {
         // RFC 4120 3.2.3: the AP-REQ and its options.
         let ap_req = ApReq::from_der(tok.body)?;
         let ticket = &ap_req.ticket;
-        let sname = ticket.server_principal();
         info.mutual = ap_req.mutual_required();
-        info.server = Some(sname.clone());
+        // The one owned copy of the service name: the KRB-ERROR needs it on failure and
+        // the context takes it back on success.
+        let sname: &Principal = info.server.insert(ticket.server_principal());
         if ap_req.use_session_key() {
             return Err(AcceptError::Unsupported {
                 what: "user-to-user (use-session-key)",
@@ -461,14 +462,16 @@ impl Acceptor {
 
         // Check 1: the ticket must name a service we answer for, before any key is tried.
         let table = self.keys.key_table()?;
-        self.check_service(&sname, &table)?;
+        // One key-table lookup (hash of the folded name) serves both checks.
+        let sname_keys = table.for_principal(sname, self.ignore_service_case);
+        self.check_service(sname, &table, sname_keys.clone())?;
 
         // Check 2 and 3: find the key and decrypt the ticket (key usage 2).
-        let (service_key, ticket_plain) = self.decrypt_ticket(&table, &sname, &ticket.enc_part)?;
+        let (service_key, ticket_plain) =
+            self.decrypt_ticket(sname_keys, sname, &ticket.enc_part)?;
         let enc_ticket = EncTicketPart::from_der(&ticket_plain)?;
         let now = self.clock.now();
         self.check_ticket_times(&enc_ticket, now)?;
-        let ticket_client = enc_ticket.client_principal();
 
         let session_etype = enc_ticket.key.keytype;
         let session_enctype = self.allowed_enctype("session key", session_etype)?;
@@ -487,14 +490,16 @@ impl Acceptor {
         );
         let auth = Authenticator::from_der(&auth_plain)?;
         info.ctime = Some((auth.ctime, auth.cusec));
-        // RFC 4120 3.2.3: the authenticator's client must be the ticket's client.
-        let auth_client = auth.client_principal();
-        if auth_client != ticket_client {
+        // RFC 4120 3.2.3: the authenticator's client must be the ticket's client. The
+        // borrowed names are compared (name type ignored, as Principal's == does), so
+        // only one owned client principal is built.
+        if auth.crealm != enc_ticket.crealm || !auth.cname.same_components(&enc_ticket.cname) {
             return Err(AcceptError::ClientMismatch {
-                ticket_client,
-                authenticator_client: auth_client,
+                ticket_client: enc_ticket.client_principal(),
+                authenticator_client: auth.client_principal(),
             });
         }
+        let ticket_client = enc_ticket.client_principal();
         // RFC 4120 3.2.3: the authenticator's time must be within the skew.
         let ctime = Timestamp {
             secs: auth.ctime,
@@ -541,7 +546,7 @@ impl Acceptor {
         // Check 6: replays, last, so a refused request never uses up a cache entry.
         if let Some(cache) = &self.replay {
             let record = ReplayRecord::new(
-                &sname,
+                sname,
                 &ticket_client,
                 ctime,
                 auth_enc.etype,
@@ -631,11 +636,15 @@ impl Acceptor {
             mutual,
             "AP-REQ accepted"
         );
+        let service = match info.server.take() {
+            Some(p) => p,
+            None => ticket.server_principal(),
+        };
         let context = SecurityContext {
             mech: tok.mech,
             framing: tok.framing,
             client: ticket_client,
-            service: sname,
+            service,
             ticket_enctype: service_key
                 .key()
                 .map(Key::enctype)
@@ -671,9 +680,14 @@ impl Acceptor {
         Ok(enctype)
     }
 
-    fn check_service(&self, sname: &Principal, table: &KeyTable) -> Result<(), AcceptError> {
+    fn check_service<'t>(
+        &self,
+        sname: &Principal,
+        table: &KeyTable,
+        mut sname_keys: impl Iterator<Item = &'t ServiceKey>,
+    ) -> Result<(), AcceptError> {
         let ok = match &self.services {
-            Services::AnyInKeytab => table.contains(sname, self.ignore_service_case),
+            Services::AnyInKeytab => sname_keys.next().is_some(),
             Services::List(names) => names
                 .iter()
                 .any(|n| n.matches(sname, self.ignore_service_case)),
@@ -701,19 +715,35 @@ impl Acceptor {
 
     fn decrypt_ticket<'t>(
         &self,
-        table: &'t KeyTable,
+        sname_keys: impl Iterator<Item = &'t ServiceKey> + Clone,
         sname: &Principal,
         enc: &EncryptedData<'_>,
     ) -> Result<(&'t ServiceKey, Zeroizing<Vec<u8>>), AcceptError> {
         self.allowed_enctype("ticket", enc.etype)?;
-        let held: Vec<&ServiceKey> = table
-            .for_principal(sname, self.ignore_service_case)
-            .collect();
-        let of_enctype: Vec<&ServiceKey> = held
-            .iter()
-            .copied()
-            .filter(|k| k.enctype() == enc.etype)
-            .collect();
+
+        // Fast path, no allocation: try the keys of this enctype whose kvno matches.
+        // Keytabs store kvno modulo 256 in old formats: compare the low byte as MIT does
+        // when the keytab entry's kvno fits in 8 bits.
+        let of_enctype = || sname_keys.clone().filter(|k| k.enctype() == enc.etype);
+        if let Some(kvno) = enc.kvno {
+            let mut candidates = of_enctype()
+                .filter(|k| k.kvno() == kvno || (k.kvno() <= 255 && k.kvno() == kvno & 0xff));
+            if let (Some(k), None) = (candidates.next(), candidates.next()) {
+                if let Some(key) = k.key() {
+                    return match key.decrypt(key_usage::TICKET, enc.cipher) {
+                        Ok(plain) => Ok((k, Zeroizing::new(plain))),
+                        Err(_) => Err(AcceptError::TicketIntegrity {
+                            service: sname.clone(),
+                            enctype: enc.etype,
+                            kvnos_tried: vec![k.kvno()],
+                        }),
+                    };
+                }
+            }
+        }
+
+        let held: Vec<&ServiceKey> = sname_keys.clone().collect();
+        let of_enctype: Vec<&ServiceKey> = of_enctype().collect();
         if of_enctype.is_empty() {
             return Err(AcceptError::NoKey {
                 service: sname.clone(),
@@ -721,8 +751,6 @@ impl Acceptor {
                 held: held.iter().map(|k| (k.kvno(), k.enctype())).collect(),
             });
         }
-        // Keytabs store kvno modulo 256 in old formats: compare the low byte as MIT does
-        // when the keytab entry's kvno fits in 8 bits.
         let candidates: Vec<&ServiceKey> = match enc.kvno {
             Some(kvno) => of_enctype
                 .iter()

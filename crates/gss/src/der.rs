@@ -359,11 +359,13 @@ pub struct Tlv<'a> {
 }
 
 /// A cursor over DER input that never copies and never panics.
+///
+/// It keeps the unread bytes and their absolute offset, so advancing is one
+/// slice split; error values are only built once something is wrong.
 #[derive(Clone, Copy, Debug)]
 pub struct Reader<'a> {
-    data: &'a [u8],
-    pos: usize,
-    base: usize,
+    rest: &'a [u8],
+    offset: usize,
     depth: u8,
     context: &'static str,
 }
@@ -373,9 +375,8 @@ impl<'a> Reader<'a> {
     #[must_use]
     pub fn new(data: &'a [u8], context: &'static str) -> Self {
         Self {
-            data,
-            pos: 0,
-            base: 0,
+            rest: data,
+            offset: 0,
             depth: 0,
             context,
         }
@@ -383,8 +384,9 @@ impl<'a> Reader<'a> {
 
     /// Absolute offset of the next unread byte.
     #[must_use]
+    #[inline]
     pub fn offset(&self) -> usize {
-        self.base.saturating_add(self.pos)
+        self.offset
     }
 
     /// The message name used in errors.
@@ -395,28 +397,33 @@ impl<'a> Reader<'a> {
 
     /// True when every byte has been read.
     #[must_use]
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.pos >= self.data.len()
+        self.rest.is_empty()
     }
 
     /// The unread bytes.
     #[must_use]
+    #[inline]
     pub fn remaining(&self) -> &'a [u8] {
-        self.data.get(self.pos..).unwrap_or_default()
+        self.rest
     }
 
     /// The identifier octet of the next element, if any.
     #[must_use]
+    #[inline]
     pub fn peek_tag(&self) -> Option<u8> {
-        self.data.get(self.pos).copied()
+        self.rest.first().copied()
     }
 
     /// An error at the current offset.
     #[must_use]
+    #[cold]
     pub fn error(&self, kind: DecodeErrorKind) -> DecodeError {
-        DecodeError::new(self.context, self.offset(), kind)
+        DecodeError::new(self.context, self.offset, kind)
     }
 
+    #[cold]
     fn error_at(&self, offset: usize, kind: DecodeErrorKind) -> DecodeError {
         DecodeError::new(self.context, offset, kind)
     }
@@ -425,10 +432,40 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// On truncation, indefinite or over-long lengths, and high tag numbers.
+    #[inline]
     pub fn read_tlv(&mut self, field: &'static str) -> Result<Tlv<'a>, DecodeError> {
-        let start = self.pos;
-        let offset = self.offset();
-        let rest = self.remaining();
+        // Fast path, nearly every Kerberos element: a one-octet identifier
+        // (X.690 8.1.2.2) and a short-form length (8.1.3.4) that fits the input.
+        // Next most common: one or two long-form length octets (8.1.3.5).
+        let (tag, header, len) = match *self.rest {
+            [tag, first, ..] if first < 0x80 => (tag, 2, usize::from(first)),
+            [tag, 0x81, l0, ..] => (tag, 3, usize::from(l0)),
+            [tag, 0x82, l0, l1, ..] => (tag, 4, usize::from(u16::from_be_bytes([l0, l1]))),
+            _ => return self.read_tlv_long(field),
+        };
+        if tag & 0x1f == 0x1f {
+            return self.read_tlv_long(field);
+        }
+        let Some((raw, rest)) = self.rest.split_at_checked(header + len) else {
+            return self.read_tlv_long(field);
+        };
+        let offset = self.offset;
+        self.rest = rest;
+        self.offset = offset + raw.len();
+        Ok(Tlv {
+            tag,
+            value: raw.get(header..).unwrap_or_default(),
+            raw,
+            offset,
+            value_offset: offset + header,
+        })
+    }
+
+    /// [`Reader::read_tlv`] for long-form lengths and every error.
+    #[inline(never)]
+    fn read_tlv_long(&mut self, field: &'static str) -> Result<Tlv<'a>, DecodeError> {
+        let offset = self.offset;
+        let rest = self.rest;
         let trunc = |needed: usize| DecodeErrorKind::Truncated {
             field,
             needed,
@@ -476,8 +513,9 @@ impl<'a> Reader<'a> {
             ));
         };
         let total = header + len;
-        let raw = rest.get(..total).unwrap_or_default();
-        self.pos = start + total;
+        let (raw, after) = rest.split_at_checked(total).unwrap_or((rest, &[]));
+        self.rest = after;
+        self.offset = offset + total;
         Ok(Tlv {
             tag,
             value,
@@ -491,18 +529,27 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// When the input ends, the tag differs, or the element is malformed.
+    #[inline]
     pub fn expect(&mut self, tag: u8, field: &'static str) -> Result<Tlv<'a>, DecodeError> {
-        match self.peek_tag() {
-            None => Err(self.error(DecodeErrorKind::Missing {
+        match self.rest.first() {
+            Some(&found) if found == tag => self.read_tlv(field),
+            found => Err(self.tag_error(tag, found.copied(), field)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn tag_error(&self, tag: u8, found: Option<u8>, field: &'static str) -> DecodeError {
+        match found {
+            None => self.error(DecodeErrorKind::Missing {
                 field,
                 expected: Tag(tag),
-            })),
-            Some(found) if found != tag => Err(self.error(DecodeErrorKind::UnexpectedTag {
+            }),
+            Some(found) => self.error(DecodeErrorKind::UnexpectedTag {
                 field,
                 expected: Tag(tag),
                 found: Tag(found),
-            })),
-            Some(_) => self.read_tlv(field),
+            }),
         }
     }
 
@@ -510,6 +557,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// When nesting exceeds [`MAX_DEPTH`].
+    #[inline]
     pub fn enter(&self, tlv: &Tlv<'a>) -> Result<Reader<'a>, DecodeError> {
         self.enter_bytes(tlv.value, tlv.value_offset)
     }
@@ -519,14 +567,14 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// When nesting exceeds [`MAX_DEPTH`].
+    #[inline]
     pub fn enter_bytes(&self, data: &'a [u8], offset: usize) -> Result<Reader<'a>, DecodeError> {
         if self.depth >= MAX_DEPTH {
             return Err(self.error_at(offset, DecodeErrorKind::TooDeep { limit: MAX_DEPTH }));
         }
         Ok(Reader {
-            data,
-            pos: 0,
-            base: offset,
+            rest: data,
+            offset,
             depth: self.depth + 1,
             context: self.context,
         })
@@ -537,6 +585,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// As [`Reader::expect`] and [`Reader::enter`].
+    #[inline]
     pub fn read_constructed(
         &mut self,
         tag: u8,
@@ -550,6 +599,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// As [`Reader::read_constructed`].
+    #[inline]
     pub fn read_sequence(&mut self, field: &'static str) -> Result<Reader<'a>, DecodeError> {
         self.read_constructed(TAG_SEQUENCE, field)
     }
@@ -559,6 +609,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// When the tag is missing or differs, or from `f`.
+    #[inline]
     pub fn explicit<T>(
         &mut self,
         n: u8,
@@ -576,6 +627,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// From `f` or a malformed element.
+    #[inline]
     pub fn optional<T>(
         &mut self,
         n: u8,
@@ -593,8 +645,9 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeErrorKind::TrailingData`] when bytes remain.
+    #[inline]
     pub fn finish(&self, field: &'static str) -> Result<(), DecodeError> {
-        let len = self.remaining().len();
+        let len = self.rest.len();
         if len == 0 {
             Ok(())
         } else {
@@ -609,7 +662,20 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// On any other element or malformed extension.
+    #[inline]
     pub fn skip_extensions(
+        &mut self,
+        last_known: u8,
+        field: &'static str,
+    ) -> Result<(), DecodeError> {
+        if self.rest.is_empty() {
+            return Ok(());
+        }
+        self.skip_extensions_slow(last_known, field)
+    }
+
+    #[inline(never)]
+    fn skip_extensions_slow(
         &mut self,
         last_known: u8,
         field: &'static str,
@@ -637,6 +703,10 @@ impl<'a> Reader<'a> {
     /// On a wrong tag, an empty or over-long INTEGER.
     pub fn read_i64(&mut self, field: &'static str) -> Result<i64, DecodeError> {
         let tlv = self.expect(TAG_INTEGER, field)?;
+        // Most Kerberos INTEGERs (pvno, msg-type, name-type, etype) are one octet.
+        if let [b] = *tlv.value {
+            return Ok(i64::from(i8::from_be_bytes([b])));
+        }
         let bad = || self.error_at(tlv.offset, DecodeErrorKind::BadInteger { field });
 
         // X.690 8.3: two's complement, big-endian. Redundant sign octets are

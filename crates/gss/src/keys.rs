@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -62,24 +63,44 @@ pub struct KeyTable {
     keys: Vec<ServiceKey>,
     /// A case-folded hash of each principal to indices into `keys`; lookups then compare
     /// names exactly (or case-insensitively), so hash collisions only cost a comparison.
-    index: HashMap<u64, Vec<usize>>,
+    index: HashMap<u64, Vec<usize>, BuildHasherDefault<FoldedHasher>>,
+}
+
+/// Passes the already-hashed [`fold`] value through, so a lookup costs no second (SipHash)
+/// hash. Only keytab entries are inserted, so hostile names cannot flood a bucket.
+#[derive(Default)]
+struct FoldedHasher(u64);
+
+impl Hasher for FoldedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// FNV-1a over the ASCII-lower-cased components and realm, with separators; no allocation,
 /// so the hot path never formats a principal.
 fn fold(p: &Principal) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8], sep: u8| {
-        for b in bytes.iter().chain(std::iter::once(&sep)) {
-            h ^= u64::from(b.to_ascii_lowercase());
-            h = h.wrapping_mul(0x0100_0000_01b3);
+    fn eat(mut h: u64, bytes: &[u8], sep: u8) -> u64 {
+        for &b in bytes {
+            h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3);
         }
-    };
-    for c in p.components() {
-        eat(c.as_bytes(), b'/');
+        (h ^ u64::from(sep)).wrapping_mul(0x0100_0000_01b3)
     }
-    eat(p.realm().as_bytes(), b'@');
-    h
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in p.components() {
+        h = eat(h, c.as_bytes(), b'/');
+    }
+    eat(h, p.realm().as_bytes(), b'@')
 }
 
 impl KeyTable {
@@ -87,7 +108,8 @@ impl KeyTable {
     /// reported when a ticket needs them) but cannot decrypt anything.
     pub fn from_keytab(keytab: &Keytab) -> Self {
         let mut keys = Vec::with_capacity(keytab.len());
-        let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
+        let mut index: HashMap<u64, Vec<usize>, BuildHasherDefault<FoldedHasher>> =
+            HashMap::default();
         for entry in keytab.entries() {
             index
                 .entry(fold(entry.principal()))
@@ -109,12 +131,13 @@ impl KeyTable {
     }
 
     /// The keys of `principal`; name type is ignored, and the case of the name's
-    /// components too when asked (never the realm's).
+    /// components too when asked (never the realm's). The iterator is cheap to clone,
+    /// so one lookup can be walked several times.
     pub fn for_principal<'a, 'p>(
         &'a self,
         principal: &'p Principal,
         case_insensitive: bool,
-    ) -> impl Iterator<Item = &'a ServiceKey> + use<'a, 'p> {
+    ) -> impl Iterator<Item = &'a ServiceKey> + Clone + use<'a, 'p> {
         let slots = self
             .index
             .get(&fold(principal))

@@ -117,36 +117,36 @@ impl<'a> AuthorizationData<'a> {
         depth: u8,
         count: &mut usize,
     ) -> Result<Self, DecodeError> {
-        let remaining = MAX_AD_ELEMENTS.saturating_sub(*count);
-        let elements: SeqOf<'a, AdElement<'a>> = SeqOf::decode(r, "AuthorizationData", remaining)
-            .map_err(|e| match e.kind() {
-            DecodeErrorKind::TooMany { .. } => DecodeError::new(
-                e.context(),
-                e.offset(),
-                DecodeErrorKind::TooMany {
+        let inner = r.read_sequence("AuthorizationData")?;
+
+        // One pass: check each element, count it against the cap shared by
+        // every level, and open AD-IF-RELEVANT (RFC 4120 5.2.6.1) right away.
+        let mut walk = inner;
+        let mut len = 0usize;
+        while !walk.is_empty() {
+            if *count >= MAX_AD_ELEMENTS {
+                return Err(walk.error(DecodeErrorKind::TooMany {
                     field: "AuthorizationData",
                     limit: MAX_AD_ELEMENTS,
-                },
-            ),
-            _ => e,
-        })?;
-        *count += elements.len();
-
-        // RFC 4120 5.2.6.1: AD-IF-RELEVANT holds a nested AuthorizationData.
-        for el in elements
-            .iter()
-            .filter(|e| e.ad_type == ad_type::IF_RELEVANT)
-        {
-            if depth >= MAX_AD_DEPTH {
-                return Err(el.at.error(DecodeErrorKind::TooDeep {
-                    limit: MAX_AD_DEPTH,
                 }));
             }
-            let mut inner = el.at;
-            Self::decode_nested(&mut inner, depth + 1, count)?;
-            inner.finish("AD-IF-RELEVANT")?;
+            let el = AdElement::decode(&mut walk)?;
+            *count += 1;
+            len += 1;
+            if el.ad_type == ad_type::IF_RELEVANT {
+                if depth >= MAX_AD_DEPTH {
+                    return Err(el.at.error(DecodeErrorKind::TooDeep {
+                        limit: MAX_AD_DEPTH,
+                    }));
+                }
+                let mut nested = el.at;
+                Self::decode_nested(&mut nested, depth + 1, count)?;
+                nested.finish("AD-IF-RELEVANT")?;
+            }
         }
-        Ok(Self { elements })
+        Ok(Self {
+            elements: SeqOf::validated(inner, len),
+        })
     }
 
     /// The top-level elements.
@@ -206,12 +206,14 @@ impl<'a> Iterator for Flatten<'a> {
             if el.ad_type != ad_type::IF_RELEVANT {
                 return Some((el, u8::try_from(self.top).unwrap_or(u8::MAX)));
             }
-            // Validated at decode time, including the depth bound.
-            let Ok(nested) = el.if_relevant() else {
+            // Validated at decode time, including the depth bound, so only
+            // the SEQUENCE header is read here.
+            let mut at = el.at;
+            let Ok(nested) = at.read_sequence("AuthorizationData") else {
                 continue;
             };
             if let Some(slot) = self.stack.get_mut(self.top + 1) {
-                *slot = Some(nested.elements.iter());
+                *slot = Some(SeqOfIter::over_validated(nested));
                 self.top += 1;
             }
         }

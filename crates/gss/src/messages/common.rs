@@ -80,10 +80,25 @@ impl<'a, T: Element<'a>> SeqOf<'a, T> {
         })
     }
 
+    /// A SEQUENCE OF whose `len` elements in `inner` the caller has already
+    /// checked with `T::decode`.
+    pub(crate) fn validated(inner: Reader<'a>, len: usize) -> Self {
+        Self {
+            inner,
+            len,
+            _elem: PhantomData,
+        }
+    }
+
     /// Number of elements.
     #[must_use]
     pub fn len(&self) -> usize {
         self.len
+    }
+
+    /// The contents octets of the SEQUENCE OF (its elements' encodings).
+    pub(crate) fn contents(&self) -> &'a [u8] {
+        self.inner.remaining()
     }
 
     /// True when there are no elements.
@@ -118,6 +133,17 @@ impl<'a, T: Element<'a> + PartialEq> PartialEq for SeqOf<'a, T> {
 pub struct SeqOfIter<'a, T> {
     r: Reader<'a>,
     _elem: PhantomData<fn() -> T>,
+}
+
+impl<'a, T> SeqOfIter<'a, T> {
+    /// Iterates over the contents of a SEQUENCE OF already checked with
+    /// `T::decode` (an element that fails ends the iteration).
+    pub(crate) fn over_validated(r: Reader<'a>) -> Self {
+        Self {
+            r,
+            _elem: PhantomData,
+        }
+    }
 }
 
 impl<'a, T: Element<'a>> Iterator for SeqOfIter<'a, T> {
@@ -230,6 +256,19 @@ impl<'a> PrincipalName<'a> {
             Parts::Strings(s) => Components::Strings(s.iter()),
             Parts::Strs(s) => Components::Strs(s.iter()),
         }
+    }
+
+    /// Whether both names have the same components; the name type is ignored,
+    /// as [`Principal`]'s `==` does. Two names decoded from identical DER
+    /// compare without decoding their strings again.
+    #[must_use]
+    pub fn same_components(&self, other: &PrincipalName<'_>) -> bool {
+        if let (Parts::Der(a), Parts::Der(b)) = (self.parts, other.parts) {
+            if a.contents() == b.contents() {
+                return true;
+            }
+        }
+        self.components().eq(other.components())
     }
 
     /// This name with `realm` as a keytab [`Principal`].
