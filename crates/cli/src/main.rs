@@ -19,6 +19,7 @@ mod error;
 mod input;
 mod inspect;
 mod keytab;
+mod serve_http;
 mod style;
 
 /// Kerberos V5 acceptor tools.
@@ -79,6 +80,11 @@ enum Command {
         Exit codes: 0 no errors found, 1 errors found, 2 usage error."
     )]
     Doctor(doctor::DoctorArgs),
+    /// Serve HTTP Negotiate (SPNEGO, RFC 4559) authentication with a keytab.
+    #[command(after_help = "Examples:\n  \
+        kerbgate serve --http 127.0.0.1:8080 --keytab /etc/http.keytab --service HTTP@www.example.com\n  \
+        curl --negotiate -u : http://www.example.com:8080/")]
+    Serve(serve_http::ServeArgs),
 }
 
 /// Sends tracing events to stderr: warnings by default, `-v` debug, `-vv` trace.
@@ -102,6 +108,7 @@ fn main() -> ExitCode {
         Command::Keytab(command) => keytab::run(command).map(|()| ExitCode::SUCCESS),
         Command::Accept(args) => accept::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Serve(args) => serve_http::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Doctor(args) => doctor::run(&args),
     };
