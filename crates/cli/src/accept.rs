@@ -3,6 +3,12 @@
 //!
 //! All tokens of one run share the acceptor and so its replay cache: a token given
 //! twice is refused the second time with KRB_AP_ERR_REPEAT.
+//!
+//! SPNEGO tokens (RFC 4178) run through a fresh [`SpnegoExchange`] each: `"mech"`
+//! names the Kerberos mechanism inside, `"spnego": true` is added, and the output
+//! token is the NegTokenResp. A NegTokenInit without a usable Kerberos token would
+//! need a second leg, which one-token-at-a-time cannot give: it is reported as
+//! refused with GSS_S_CONTINUE_NEEDED and the NegTokenResp asking for it.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,9 +17,10 @@ use std::sync::Arc;
 
 use clap::Args;
 use kerbgate::consts::GssMajor;
+use kerbgate::token::{parse_initial_context_token, Mech};
 use kerbgate::{
     Accepted, Acceptor, ChannelBindings, FixedClock, Rejected, SecurityContext, ServiceName,
-    DEFAULT_SKEW_SECS,
+    SpnegoExchange, SpnegoRejected, DEFAULT_SKEW_SECS,
 };
 use kerbgate_keytab::KeytabName;
 use serde::Serialize;
@@ -175,6 +182,8 @@ struct JsonAccepted {
     output_token: Option<String>,
     delegated: bool,
     expires: i64,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    spnego: bool,
 }
 
 /// The `--json` line of a refused token.
@@ -186,12 +195,47 @@ struct JsonRefused {
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     output_token: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    spnego: bool,
 }
 
 /// What one token came to, ready to print.
 enum Outcome {
     Accepted(Box<Accepted>),
+    /// A SPNEGO exchange that established a context, and its NegTokenResp.
+    Spnego(Box<SecurityContext>, Option<Vec<u8>>),
     Refused(JsonRefused),
+}
+
+fn spnego_refused(rejected: &SpnegoRejected) -> JsonRefused {
+    JsonRefused {
+        ok: false,
+        error: rejected.error.code_name(),
+        gss_major: rejected.error.gss_major().name(),
+        message: rejected.error.to_string(),
+        output_token: rejected.output_token.as_deref().map(hex::encode),
+        spnego: true,
+    }
+}
+
+/// A SPNEGO token that asks for a second leg, which `accept` cannot take.
+fn continue_needed(output: Option<&[u8]>) -> JsonRefused {
+    let major = GssMajor::ContinueNeeded.name();
+    JsonRefused {
+        ok: false,
+        error: major.to_string(),
+        gss_major: major,
+        message: format!(
+            "SPNEGO needs another leg ({major}): the client sent no Kerberos token kerbgate \
+             could take first; `kerbgate accept` handles one token per context"
+        ),
+        output_token: output.map(hex::encode),
+        spnego: true,
+    }
+}
+
+fn is_spnego(token: &[u8]) -> bool {
+    parse_initial_context_token(token).is_ok_and(|t| t.mech == Mech::Spnego)
 }
 
 fn refused(rejected: &Rejected) -> JsonRefused {
@@ -201,6 +245,7 @@ fn refused(rejected: &Rejected) -> JsonRefused {
         gss_major: rejected.error.gss_major().name(),
         message: rejected.error.to_string(),
         output_token: rejected.output_token.as_deref().map(hex::encode),
+        spnego: false,
     }
 }
 
@@ -213,6 +258,7 @@ fn undecodable(e: &TextError) -> JsonRefused {
         gss_major: major,
         message: format!("defective token ({major}): {e}"),
         output_token: None,
+        spnego: false,
     }
 }
 
@@ -229,12 +275,13 @@ fn accepted_json(ctx: &SecurityContext, output: Option<&[u8]>) -> JsonAccepted {
         output_token: output.map(hex::encode),
         delegated: ctx.delegated().is_some(),
         expires: ctx.expires(),
+        spnego: false,
     }
 }
 
 struct Runner<'a> {
     args: &'a AcceptArgs,
-    acceptor: Acceptor,
+    acceptor: Arc<Acceptor>,
     all_ok: bool,
 }
 
@@ -242,13 +289,30 @@ impl Runner<'_> {
     fn one(&mut self, text: Result<&str, TextError>, out: &mut impl Write) -> Result<(), CliError> {
         let outcome = match text.and_then(decode_token_text) {
             Err(e) => Outcome::Refused(undecodable(&e)),
+            Ok(token) if is_spnego(&token) => {
+                let mut exchange = SpnegoExchange::new(Arc::clone(&self.acceptor));
+                match exchange.step(&token) {
+                    Ok(progress) => match exchange.into_context() {
+                        Some(ctx) => {
+                            Outcome::Spnego(Box::new(ctx.into_inner()), progress.output_token)
+                        }
+                        None => Outcome::Refused(continue_needed(progress.output_token.as_deref())),
+                    },
+                    Err(rejected) => Outcome::Refused(spnego_refused(&rejected)),
+                }
+            }
             Ok(token) => match self.acceptor.accept(&token) {
                 Ok(done) => Outcome::Accepted(Box::new(done)),
                 Err(rejected) => Outcome::Refused(refused(&rejected)),
             },
         };
         match outcome {
-            Outcome::Accepted(done) => self.print_accepted(&done, out)?,
+            Outcome::Accepted(done) => {
+                self.print_accepted(&done.context, done.output_token.as_deref(), false, out)?;
+            }
+            Outcome::Spnego(ctx, output) => {
+                self.print_accepted(&ctx, output.as_deref(), true, out)?;
+            }
             Outcome::Refused(r) => {
                 self.all_ok = false;
                 if self.args.json {
@@ -265,9 +329,15 @@ impl Runner<'_> {
         Ok(())
     }
 
-    fn print_accepted(&mut self, done: &Accepted, out: &mut impl Write) -> Result<(), CliError> {
-        let ctx = &done.context;
-        let line = accepted_json(ctx, done.output_token.as_deref());
+    fn print_accepted(
+        &mut self,
+        ctx: &SecurityContext,
+        output: Option<&[u8]>,
+        spnego: bool,
+        out: &mut impl Write,
+    ) -> Result<(), CliError> {
+        let mut line = accepted_json(ctx, output);
+        line.spnego = spnego;
         if self.args.json {
             writeln!(out, "{}", serde_json::to_string(&line)?)?;
         } else {
@@ -278,8 +348,12 @@ impl Runner<'_> {
             };
             writeln!(
                 out,
-                "accepted {} for {} ({} kvno {}, flags {flags})",
-                line.client, line.service, line.ticket_enctype, line.kvno
+                "accepted {} for {} ({} kvno {}, flags {flags}{})",
+                line.client,
+                line.service,
+                line.ticket_enctype,
+                line.kvno,
+                if spnego { ", SPNEGO" } else { "" }
             )?;
             if let Some(t) = &line.output_token {
                 writeln!(out, "{t}")?;
@@ -301,7 +375,7 @@ impl Runner<'_> {
 
 /// Runs `kerbgate accept`: exit 0 when every token was accepted, 1 when any was refused.
 pub(crate) fn run(args: &AcceptArgs) -> Result<ExitCode, CliError> {
-    let acceptor = args.acceptor()?;
+    let acceptor = Arc::new(args.acceptor()?);
     let mut runner = Runner {
         args,
         acceptor,
