@@ -44,16 +44,36 @@ impl Drop for Server {
 }
 
 fn start_server(keytab: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kerbgate"))
-        .args([
-            "serve",
-            "--http",
-            "127.0.0.1:0",
-            "--service",
-            "HTTP@www.kerbgate.test",
-        ])
-        .arg("--keytab")
-        .arg(keytab)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kerbgate"));
+    cmd.args([
+        "serve",
+        "--http",
+        "127.0.0.1:0",
+        "--service",
+        "HTTP@www.kerbgate.test",
+    ])
+    .arg("--keytab")
+    .arg(keytab);
+    spawn_and_read_port(cmd)
+}
+
+/// The middleware example (cargo builds examples for `cargo test`).
+fn start_example(keytab: &Path) -> Option<Server> {
+    let bin = Path::new(env!("CARGO_BIN_EXE_kerbgate"))
+        .parent()?
+        .join("examples/negotiate_middleware");
+    if !bin.exists() {
+        eprintln!("skipped: example not built at {}", bin.display());
+        return None;
+    }
+    let mut cmd = Command::new(bin);
+    cmd.arg(format!("FILE:{}", keytab.display()))
+        .arg("127.0.0.1:0");
+    Some(spawn_and_read_port(cmd))
+}
+
+fn spawn_and_read_port(mut cmd: Command) -> Server {
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -122,10 +142,8 @@ fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
     h.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-fn python_login(realm: &MitRealm, ccache: &Path, port: u16, mutual: bool) {
-    let Some(mut init) = live(Initiator::spawn(realm, ccache)) else {
-        return;
-    };
+fn python_login(realm: &MitRealm, ccache: &Path, port: u16, mutual: bool) -> Option<String> {
+    let mut init = live(Initiator::spawn(realm, ccache))?;
     let flags: &[GssFlag] = if mutual {
         &[GssFlag::Mutual]
     } else {
@@ -141,7 +159,6 @@ fn python_login(realm: &MitRealm, ccache: &Path, port: u16, mutual: bool) {
     let auth = negotiate::www_authenticate(&first.token.unwrap());
     let (status, headers, body) = get(port, Some(&auth));
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body.trim(), "authenticated as alice@KERBGATE.TEST");
     // The final NegTokenResp completes MIT's SPNEGO context (with the AP-REP if mutual).
     let reply = header(&headers, "www-authenticate").expect("final Negotiate token");
     let token = negotiate::parse_authorization(reply.as_bytes()).unwrap();
@@ -154,6 +171,7 @@ fn python_login(realm: &MitRealm, ccache: &Path, port: u16, mutual: bool) {
         init.driver().info().unwrap().mech.as_deref(),
         Some("1.2.840.113554.1.2.2")
     );
+    Some(body)
 }
 
 #[test]
@@ -170,8 +188,12 @@ fn serve_http_with_curl_and_python_gssapi() {
     assert_eq!(header(&headers, "www-authenticate"), Some("Negotiate"));
 
     // python3-gssapi, SPNEGO, mutual and not.
-    python_login(&realm, &ccache, port, true);
-    python_login(&realm, &ccache, port, false);
+    for mutual in [true, false] {
+        let body = python_login(&realm, &ccache, port, mutual);
+        if let Some(body) = body {
+            assert_eq!(body.trim(), "authenticated as alice@KERBGATE.TEST");
+        }
+    }
 
     // NTLM and garbage get 4xx with a message; the server keeps serving.
     let ntlm = negotiate::www_authenticate(b"NTLMSSP\0\x01\0\0\0\x07\x82\x08\xa2");
@@ -218,4 +240,20 @@ fn serve_http_with_curl_and_python_gssapi() {
 
     // Still serving.
     assert_eq!(get(port, None).0, 401);
+}
+
+#[test]
+fn middleware_example_with_python_gssapi() {
+    let Some((realm, ccache, keytab)) = realm() else {
+        return;
+    };
+    let Some(server) = start_example(&keytab) else {
+        return;
+    };
+    assert_eq!(get(server.port, None).0, 401);
+    if let Some(body) = python_login(&realm, &ccache, server.port, true) {
+        assert_eq!(body.trim(), "hello alice@KERBGATE.TEST, you asked for /");
+    }
+    let (status, _, body) = get(server.port, Some("Negotiate YWJjZA=="));
+    assert_eq!(status, 400, "{body}");
 }
