@@ -5,8 +5,8 @@
 
 use kerbgate::der::Reader;
 use kerbgate::messages::{
-    ApRep, ApReq, Authenticator, AuthorizationData, EncApRepPart, EncKrbCredPart,
-    EncTicketPart, KrbCred, KrbError, Ticket,
+    ApRep, ApReq, Authenticator, AuthorizationData, EncApRepPart, EncKrbCredPart, EncTicketPart,
+    KrbCred, KrbError, Ticket,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -19,7 +19,9 @@ fn walk_ad(ad: Option<AuthorizationData<'_>>) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     match sel % 10 {
         0 => {
             let _ = ApReq::from_der(rest);
