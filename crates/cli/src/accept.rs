@@ -71,7 +71,7 @@ pub(crate) struct AcceptArgs {
     #[arg(long)]
     json: bool,
     /// Tokens, hex (if all hex digits, even length) or base64; `-` reads tokens from
-    /// standard input, one a line.
+    /// standard input, one a line (blank lines and `#` comments skipped).
     #[arg(value_name = "TOKEN", required = true)]
     tokens: Vec<String>,
 }

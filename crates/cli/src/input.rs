@@ -130,7 +130,8 @@ pub(crate) fn next_line(input: &mut impl BufRead) -> std::io::Result<Option<Line
             return Ok(Some(Line::Bad(TextError::NotHexOrBase64(0))));
         };
         let text = text.trim();
-        if text.is_empty() {
+        // Blank lines and `#` comments (token files may carry a header) are skipped.
+        if text.is_empty() || text.starts_with('#') {
             continue;
         }
         if text.len() > MAX_TOKEN_TEXT {
