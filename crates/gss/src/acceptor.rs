@@ -650,7 +650,10 @@ impl Acceptor {
                 .map(Key::enctype)
                 .unwrap_or(session_enctype),
             ticket_kvno: service_key.kvno(),
-            session_key,
+            // A fresh key without the derived keys cached for the authenticator (usage 11,
+            // never used again): about 1.5 KiB less per established context.
+            session_key: Key::new(session_enctype, session_key.expose_secret_bytes())
+                .unwrap_or(session_key),
             initiator_subkey,
             acceptor_subkey,
             flags,
