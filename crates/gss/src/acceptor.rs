@@ -294,7 +294,6 @@ pub struct Acceptor {
 }
 
 /// A successful accept.
-#[derive(Debug)]
 #[non_exhaustive]
 pub struct Accepted {
     /// The established context.
@@ -304,7 +303,6 @@ pub struct Accepted {
 }
 
 /// A refused accept.
-#[derive(Debug)]
 #[non_exhaustive]
 pub struct Rejected {
     /// Why.
@@ -321,6 +319,31 @@ impl fmt::Display for Rejected {
 }
 
 impl std::error::Error for Rejected {}
+
+// Debug shows token lengths, never token bytes (STYLE 9).
+impl fmt::Debug for Accepted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Accepted")
+            .field("context", &self.context)
+            .field(
+                "output_token_len",
+                &self.output_token.as_ref().map(Vec::len),
+            )
+            .finish()
+    }
+}
+
+impl fmt::Debug for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rejected")
+            .field("error", &self.error)
+            .field(
+                "output_token_len",
+                &self.output_token.as_ref().map(Vec::len),
+            )
+            .finish()
+    }
+}
 
 /// What is known about a request when it fails, for the KRB-ERROR token.
 #[derive(Default)]
@@ -405,6 +428,12 @@ impl Acceptor {
         let code = error
             .krb_error_code()
             .unwrap_or(KrbErrorCode::KRB_ERR_GENERIC);
+        // A failure without a Kerberos code (bad bindings, say) names its GSS condition in
+        // e-text, so the client shows more than "generic error".
+        let e_text = error
+            .krb_error_code()
+            .is_none()
+            .then(|| error.gss_major().name());
         let now = self.clock.now();
         let sname = PrincipalName::from_principal(server);
         let err = KrbError {
@@ -417,7 +446,7 @@ impl Acceptor {
             cname: None,
             realm: server.realm(),
             sname,
-            e_text: None,
+            e_text,
             e_data: None,
         };
         let der = err.to_der();

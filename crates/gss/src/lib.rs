@@ -36,7 +36,8 @@
 //!   [`spnego::SpnegoExchange`] (Kerberos is the only mechanism negotiated).
 //! - User-to-user (use-session-key) AP-REQs are refused with KRB_AP_ERR_METHOD.
 //! - DCE-style contexts get their AP-REP, but the third leg is not implemented.
-//! - Per-message tokens (wrap/MIC) are not implemented yet.
+//! - Per-message tokens: DCE-style RC4 tokens without GSS framing are refused, and the
+//!   RFC 4757 receive window does not follow sequence numbers across 2^32.
 #![forbid(unsafe_code)]
 
 pub mod acceptor;
@@ -51,6 +52,7 @@ pub mod gss_checksum;
 pub mod keys;
 pub mod messages;
 pub mod negotiate;
+pub mod pac;
 pub mod replay;
 pub mod spnego;
 mod time_fmt;
@@ -64,6 +66,7 @@ pub use delegation::{Credential, DelegatedCredentials};
 pub use error::{AcceptError, BindingsMismatch};
 pub use gss_checksum::ChannelBindings;
 pub use kerbgate_keytab::Principal;
+pub use pac::{Pac, PacError, Sid};
 pub use keys::{KeySource, KeyTable, ReloadingKeytab, ServiceKey, StaticKeys};
 pub use replay::{MemoryReplayCache, ReplayCache, ReplayCacheError, ReplayRecord, ReplayVerdict};
 pub use spnego::{Progress, SpnegoError, SpnegoExchange, SpnegoRejected};
