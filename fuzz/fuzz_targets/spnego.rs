@@ -31,12 +31,17 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(NegotiationToken::Resp(r)) = parse_negotiation_token(data) {
         let again = encode_resp(&r);
-        assert_eq!(parse_negotiation_token(&again).ok(), Some(NegotiationToken::Resp(r)));
+        assert_eq!(
+            parse_negotiation_token(&again).ok(),
+            Some(NegotiationToken::Resp(r))
+        );
     }
     let _ = negotiate::parse_authorization(data);
 
     // The first byte picks where the input splits into tokens.
-    let (cut, rest) = data.split_first().map_or((0, data), |(c, r)| (usize::from(*c), r));
+    let (cut, rest) = data
+        .split_first()
+        .map_or((0, data), |(c, r)| (usize::from(*c), r));
     let (a, b) = rest.split_at(cut.min(rest.len()));
     let mut ex = SpnegoExchange::new(acceptor());
     let _ = ex.step(a);
