@@ -50,7 +50,9 @@ struct Inner {
     /// The base key keyed into its KDF MAC (RFC 8009 HMAC, RFC 6803 CMAC,
     /// RFC 4757 HMAC-MD5), set up once on first derivation.
     base_mac: OnceLock<Box<Mac>>,
-    fast: [Slot; FAST_USAGES],
+    /// Allocated on first use, so a key that is only stored (a context's keys right
+    /// after the handshake) costs ~150 bytes, not the 1 KiB of 32 slots.
+    fast: OnceLock<Box<[Slot; FAST_USAGES]>>,
     more: RwLock<HashMap<u32, Arc<Slot>>>,
 }
 
@@ -126,7 +128,7 @@ impl Key {
                 bytes: buf,
                 len: bytes.len(),
                 base_mac: OnceLock::new(),
-                fast: [const { Slot::new() }; FAST_USAGES],
+                fast: OnceLock::new(),
                 more: RwLock::new(HashMap::new()),
             }),
         })
@@ -452,7 +454,13 @@ impl Key {
     fn slot(&self, usage: u32) -> SlotRef<'_> {
         let fast = usize::try_from(usage)
             .ok()
-            .and_then(|u| self.inner.fast.get(u));
+            .filter(|u| *u < FAST_USAGES)
+            .and_then(|u| {
+                self.inner
+                    .fast
+                    .get_or_init(|| Box::new([const { Slot::new() }; FAST_USAGES]))
+                    .get(u)
+            });
         if let Some(slot) = fast {
             return SlotRef::Fast(slot);
         }
