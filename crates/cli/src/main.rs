@@ -20,6 +20,7 @@ mod input;
 mod inspect;
 mod keytab;
 mod serve_http;
+mod serve_imap;
 mod style;
 
 /// Kerberos V5 acceptor tools.
@@ -102,6 +103,11 @@ fn init_tracing(verbose: u8) {
 }
 
 fn main() -> ExitCode {
+    // `serve --imap` has its own option set; see serve_imap.rs.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(code) = serve_imap::dispatch(&args) {
+        return code;
+    }
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let result = match cli.command {

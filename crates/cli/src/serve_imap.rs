@@ -1,0 +1,579 @@
+//! `kerbgate serve --imap`: a minimal IMAP4rev1 front end (RFC 3501) for SASL GSSAPI
+//! (RFC 4752) logins through kerbgate-sasl. It knows CAPABILITY, NOOP, LOGOUT and
+//! AUTHENTICATE GSSAPI (with or without the SASL-IR initial response, RFC 4959);
+//! after a security layer is negotiated all traffic is protected (RFC 3501 6.2.2).
+//! One thread per connection, a bounded number of connections.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use kerbgate::{Acceptor, ReloadingKeytab, SystemClock, DEFAULT_SKEW_SECS};
+use kerbgate_sasl::{
+    parse_k5principals, AcceptorPrincipals, GssapiServer, K5Principals, Layer, Policy, RealmPart,
+    SaslError, SecurityLayer, ServerConfig, Step, UsernameFormat,
+};
+
+use crate::error::CliError;
+
+/// Longest command line.
+const MAX_LINE: usize = 8 * 1024;
+/// Longest AUTHENTICATE continuation line (base64 of a context token with a PAC).
+const MAX_AUTH_LINE: usize = 96 * 1024;
+/// Most simultaneous connections.
+const MAX_CONNECTIONS: usize = 64;
+/// Idle time before a connection is dropped.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// Largest k5principals file read.
+const MAX_K5_FILE: u64 = 4 << 20;
+
+/// `kerbgate serve --imap` options.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kerbgate serve",
+    about = "Serve IMAP AUTHENTICATE GSSAPI (RFC 4752) with a keytab",
+    after_help = "Examples:\n  \
+        kerbgate serve --imap 127.0.0.1:1143 --keytab /etc/imap.keytab --hostname mail.example.com\n  \
+        kerbgate serve --imap 127.0.0.1:0 --security-layers none --k5principals k5.txt\n\n\
+        k5principals file: lines `user: principal@REALM, principal@REALM`, # comments."
+)]
+pub(crate) struct ImapArgs {
+    /// Log to stderr: -v decisions, -vv sizes.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Serve IMAP on this address (port 0 picks one; printed on standard output).
+    #[arg(long = "imap", value_name = "ADDR")]
+    imap: SocketAddr,
+    /// Allow an address other than loopback.
+    #[arg(long)]
+    listen_any: bool,
+    /// Keytab name (FILE:path or a path); default $KRB5_KTNAME, then FILE:/etc/krb5.keytab.
+    #[arg(long, value_name = "NAME")]
+    keytab: Option<String>,
+    /// Acceptor principal imap/HOST, or '$ALL' for any principal in the keytab.
+    #[arg(long, value_name = "HOST", default_value = "$ALL")]
+    hostname: String,
+    /// Security layers to offer, comma separated: none, integrity, confidentiality.
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "none,integrity,confidentiality"
+    )]
+    security_layers: String,
+    /// Our maximum security-layer buffer size.
+    #[arg(long, value_name = "OCTETS", default_value_t = 65536)]
+    max_buffer: u32,
+    /// File of `user: principal, ...` lines allowing other principals to log in as user.
+    #[arg(long, value_name = "FILE")]
+    k5principals: Option<std::path::PathBuf>,
+    /// Accepted realm (repeat); default: the realm of the service principal.
+    #[arg(long = "realm", value_name = "REALM")]
+    realms: Vec<String>,
+    /// Lower-case user names (auth_username_format %L).
+    #[arg(long)]
+    lowercase_users: bool,
+    /// Strip @domain from user names (auth_username_format %n).
+    #[arg(long)]
+    strip_domain: bool,
+    /// Maximum clock skew in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_SKEW_SECS)]
+    skew: u32,
+}
+
+/// Runs `serve --imap` when the command line asks for it; `None` otherwise.
+pub(crate) fn dispatch(args: &[std::ffi::OsString]) -> Option<ExitCode> {
+    // The subcommand is the first argument that is not an option (`-v` may precede it).
+    let sub = args
+        .iter()
+        .skip(1)
+        .position(|a| !a.to_string_lossy().starts_with('-'))?;
+    let is_serve = args.get(sub + 1).is_some_and(|a| a == "serve");
+    let wants_imap = args.iter().any(|a| {
+        a.to_str()
+            .is_some_and(|s| s == "--imap" || s.starts_with("--imap="))
+    });
+    if !is_serve || !wants_imap {
+        return None;
+    }
+    let rest = args
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 0 && *i != sub + 1)
+        .map(|(_, a)| a.clone());
+    let parsed = ImapArgs::parse_from(std::iter::once("kerbgate serve".into()).chain(rest));
+    crate::init_tracing(parsed.verbose);
+    Some(match run(&parsed) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kerbgate: {e}");
+            ExitCode::from(1)
+        }
+    })
+}
+
+/// Everything a connection needs, shared.
+struct Shared {
+    acceptor: Arc<Acceptor>,
+    config: ServerConfig,
+    policy: Policy,
+}
+
+fn build(args: &ImapArgs) -> Result<Shared, CliError> {
+    let source = match &args.keytab {
+        Some(n) => ReloadingKeytab::open(n)?,
+        None => ReloadingKeytab::from_env_or_default()?,
+    };
+    let mut b = Acceptor::builder()
+        .key_source(Arc::new(source))
+        .max_skew_secs(args.skew);
+    if let Some(name) = AcceptorPrincipals::parse(&args.hostname)?.service_name("imap")? {
+        b = b.service(name);
+    }
+    let acceptor = Arc::new(b.build()?);
+
+    let mut layers = Vec::new();
+    for name in args.security_layers.split(',') {
+        let layer = Layer::parse(name)
+            .ok_or_else(|| CliError::msg(format!("unknown security layer {name:?}")))?;
+        layers.push(layer);
+    }
+    let config = ServerConfig::new(&layers, args.max_buffer)?;
+
+    let realm = if args.strip_domain {
+        RealmPart::Strip
+    } else {
+        RealmPart::Keep
+    };
+    let mut policy =
+        Policy::new().username_format(UsernameFormat::new(args.lowercase_users, realm));
+    for r in &args.realms {
+        policy = policy.accept_realm(r);
+    }
+    if let Some(path) = &args.k5principals {
+        let mut text = String::new();
+        std::fs::File::open(path)?
+            .take(MAX_K5_FILE)
+            .read_to_string(&mut text)?;
+        let map: HashMap<String, Vec<String>> = parse_k5principals(&text)?.into_iter().collect();
+        let lookup: K5Principals = Arc::new(move |user: &str| map.get(user).cloned());
+        policy = policy.k5principals(lookup);
+    }
+    Ok(Shared {
+        acceptor,
+        config,
+        policy,
+    })
+}
+
+fn run(args: &ImapArgs) -> Result<ExitCode, CliError> {
+    if !args.imap.ip().is_loopback() && !args.listen_any {
+        return Err(CliError::msg(format!(
+            "refusing to listen on {}, which is not loopback; add --listen-any to serve \
+             other hosts",
+            args.imap
+        )));
+    }
+    let shared = Arc::new(build(args)?);
+    let listener = TcpListener::bind(args.imap)?;
+    println!("kerbgate: serving IMAP on {}", listener.local_addr()?);
+    let _ = std::io::stdout().flush();
+
+    let live = Arc::new(AtomicUsize::new(0));
+    for stream in listener.incoming() {
+        let stream = match stream {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("kerbgate: accept failed: {e}");
+                continue;
+            }
+        };
+        if live.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            live.fetch_sub(1, Ordering::SeqCst);
+            let mut s = stream;
+            let _ = s.write_all(b"* BYE too many connections\r\n");
+            continue;
+        }
+        let shared = Arc::clone(&shared);
+        let live = Arc::clone(&live);
+        std::thread::spawn(move || {
+            let peer = stream.peer_addr().ok();
+            if let Err(e) = Connection::new(stream, shared).serve() {
+                tracing::debug!(?peer, error = %e, "connection ended");
+            }
+            live.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Why reading a line failed.
+enum ReadError {
+    TooLong,
+    Closed,
+    Io(std::io::Error),
+    Layer(SaslError),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::TooLong => f.write_str("line too long"),
+            Self::Closed => f.write_str("connection closed"),
+            Self::Io(e) => write!(f, "{e}"),
+            Self::Layer(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+struct Connection {
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    layer: Option<SecurityLayer>,
+    /// Bytes from the socket not yet unwrapped.
+    raw: Vec<u8>,
+    /// Cleartext not yet consumed as lines.
+    plain: Vec<u8>,
+    user: Option<String>,
+}
+
+impl Connection {
+    fn new(stream: TcpStream, shared: Arc<Shared>) -> Self {
+        Self {
+            stream,
+            shared,
+            layer: None,
+            raw: Vec::new(),
+            plain: Vec::new(),
+            user: None,
+        }
+    }
+
+    fn send(&mut self, text: &str) -> Result<(), ReadError> {
+        let bytes = match &mut self.layer {
+            Some(layer) => layer.wrap(text.as_bytes()).map_err(ReadError::Layer)?,
+            None => text.as_bytes().to_vec(),
+        };
+        self.stream.write_all(&bytes).map_err(ReadError::Io)
+    }
+
+    /// One CRLF- (or LF-) terminated line, without the terminator, at most `max` long.
+    fn read_line(&mut self, max: usize) -> Result<Vec<u8>, ReadError> {
+        loop {
+            if let Some(pos) = self.plain.iter().position(|&b| b == b'\n') {
+                if pos > max {
+                    self.plain.drain(..=pos);
+                    return Err(ReadError::TooLong);
+                }
+                let mut line: Vec<u8> = self.plain.drain(..=pos).collect();
+                line.pop();
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                return Ok(line);
+            }
+            if self.plain.len() > max {
+                // Discard up to the line's end, then report.
+                self.plain.clear();
+                self.skip_to_newline()?;
+                return Err(ReadError::TooLong);
+            }
+            self.fill()?;
+        }
+    }
+
+    fn skip_to_newline(&mut self) -> Result<(), ReadError> {
+        loop {
+            self.fill()?;
+            if let Some(pos) = self.plain.iter().position(|&b| b == b'\n') {
+                self.plain.drain(..=pos);
+                return Ok(());
+            }
+            self.plain.clear();
+        }
+    }
+
+    fn fill(&mut self) -> Result<(), ReadError> {
+        let mut buf = [0u8; 16 * 1024];
+        let n = self.stream.read(&mut buf).map_err(ReadError::Io)?;
+        if n == 0 {
+            return Err(ReadError::Closed);
+        }
+        let got = buf.get(..n).unwrap_or_default();
+        match &mut self.layer {
+            None => self.plain.extend_from_slice(got),
+            Some(layer) => {
+                self.raw.extend_from_slice(got);
+                while let Some(data) = layer.unwrap(&mut self.raw).map_err(ReadError::Layer)? {
+                    self.plain.extend_from_slice(&data);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn serve(mut self) -> Result<(), ReadError> {
+        let _ = self.stream.set_read_timeout(Some(IDLE_TIMEOUT));
+        self.send("* OK [CAPABILITY IMAP4rev1 AUTH=GSSAPI SASL-IR] kerbgate IMAP ready\r\n")?;
+        loop {
+            let line = match self.read_line(MAX_LINE) {
+                Ok(l) => l,
+                Err(ReadError::TooLong) => {
+                    self.send("* BAD line too long\r\n")?;
+                    continue;
+                }
+                Err(ReadError::Layer(e)) => {
+                    tracing::debug!(error = %e, "security layer failed; closing");
+                    // The layer is broken; say goodbye in the clear is not allowed, so close.
+                    return Err(ReadError::Layer(e));
+                }
+                Err(e) => return Err(e),
+            };
+            if !self.command(&line)? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Handles one command line; `false` ends the connection.
+    fn command(&mut self, line: &[u8]) -> Result<bool, ReadError> {
+        let Ok(text) = std::str::from_utf8(line) else {
+            self.send("* BAD command is not UTF-8\r\n")?;
+            return Ok(true);
+        };
+        let mut parts = text.split(' ');
+        let tag = parts.next().unwrap_or("");
+        let valid_tag = !tag.is_empty()
+            && tag
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"(){%*\"\\+".contains(&b));
+        if !valid_tag {
+            self.send("* BAD missing or invalid tag\r\n")?;
+            return Ok(true);
+        }
+        let verb = parts.next().unwrap_or("").to_ascii_uppercase();
+        let args: Vec<&str> = parts.collect();
+        match (verb.as_str(), args.as_slice()) {
+            ("CAPABILITY", []) => {
+                let caps = if self.user.is_some() {
+                    "* CAPABILITY IMAP4rev1\r\n"
+                } else {
+                    "* CAPABILITY IMAP4rev1 AUTH=GSSAPI SASL-IR\r\n"
+                };
+                self.send(caps)?;
+                self.send(&format!("{tag} OK CAPABILITY completed\r\n"))?;
+            }
+            ("NOOP", []) => self.send(&format!("{tag} OK NOOP completed\r\n"))?,
+            ("LOGOUT", []) => {
+                self.send("* BYE kerbgate logging out\r\n")?;
+                self.send(&format!("{tag} OK LOGOUT completed\r\n"))?;
+                return Ok(false);
+            }
+            ("LOGIN", _) => self.send(&format!(
+                "{tag} NO [PRIVACYREQUIRED] LOGIN disabled; use AUTHENTICATE GSSAPI\r\n"
+            ))?,
+            ("AUTHENTICATE", [mech, rest @ ..]) if rest.len() <= 1 => {
+                self.authenticate(tag, mech, rest.first().copied())?;
+            }
+            ("AUTHENTICATE", _) => {
+                self.send(&format!(
+                    "{tag} BAD AUTHENTICATE mechanism [initial-response]\r\n"
+                ))?;
+            }
+            _ => self.send(&format!("{tag} BAD unknown command or arguments\r\n"))?,
+        }
+        Ok(true)
+    }
+
+    fn authenticate(
+        &mut self,
+        tag: &str,
+        mech: &str,
+        initial: Option<&str>,
+    ) -> Result<(), ReadError> {
+        if self.user.is_some() {
+            return self.send(&format!("{tag} BAD already authenticated\r\n"));
+        }
+        if !mech.eq_ignore_ascii_case("GSSAPI") {
+            return self.send(&format!("{tag} NO unsupported mechanism\r\n"));
+        }
+        let shared = Arc::clone(&self.shared);
+        let mut server = GssapiServer::new(
+            Arc::clone(&shared.acceptor),
+            Arc::new(SystemClock),
+            shared.config.clone(),
+        );
+
+        // RFC 4959: "=" is an empty initial response; none means an empty challenge first.
+        let mut response = match initial {
+            Some("=") => Vec::new(),
+            Some(b64) => match base64_decode(b64.as_bytes()) {
+                Some(v) => v,
+                None => return self.send(&format!("{tag} BAD invalid base64\r\n")),
+            },
+            None => {
+                self.send("+ \r\n")?;
+                match self.auth_line()? {
+                    Ok(v) => v,
+                    Err(reply) => return self.send(&format!("{tag} {reply}\r\n")),
+                }
+            }
+        };
+        loop {
+            match server.step(&response) {
+                Ok(Step::Challenge(c)) => {
+                    self.send(&format!("+ {}\r\n", base64_encode(&c)))?;
+                    response = match self.auth_line()? {
+                        Ok(v) => v,
+                        Err(reply) => return self.send(&format!("{tag} {reply}\r\n")),
+                    };
+                }
+                Ok(Step::Done(done)) => {
+                    let done = *done;
+                    let user =
+                        match shared
+                            .policy
+                            .authorize(&done.client, &done.service, &done.authzid)
+                        {
+                            Ok(u) => u,
+                            Err(e) => {
+                                eprintln!("kerbgate: imap: refused: {e}");
+                                return self.send(&format!(
+                                    "{tag} NO [AUTHORIZATIONFAILED] not authorized\r\n"
+                                ));
+                            }
+                        };
+                    eprintln!(
+                        "kerbgate: imap: {} logged in as {user} ({})",
+                        done.client, done.layer
+                    );
+                    self.send(&format!(
+                        "{tag} OK [CAPABILITY IMAP4rev1] {user} authenticated ({} layer)\r\n",
+                        done.layer
+                    ))?;
+                    // RFC 3501 6.2.2: the layer starts after the tagged OK's CRLF; any
+                    // bytes the client sent early are protected ones.
+                    self.user = Some(user);
+                    if let Some(layer) = done.security {
+                        self.raw = std::mem::take(&mut self.plain);
+                        self.layer = Some(layer);
+                        if let Some(layer) = &mut self.layer {
+                            while let Some(data) =
+                                layer.unwrap(&mut self.raw).map_err(ReadError::Layer)?
+                            {
+                                self.plain.extend_from_slice(&data);
+                            }
+                        }
+                    }
+                    return Ok(());
+                }
+                Ok(_) => return self.send(&format!("{tag} NO authentication failed\r\n")),
+                Err(e) => {
+                    eprintln!("kerbgate: imap: authentication failed: {e}");
+                    return self.send(&format!(
+                        "{tag} NO [AUTHENTICATIONFAILED] authentication failed\r\n"
+                    ));
+                }
+            }
+        }
+    }
+
+    /// A continuation line: base64, or `*` to cancel. The inner `Err` is the tagged reply.
+    fn auth_line(&mut self) -> Result<Result<Vec<u8>, &'static str>, ReadError> {
+        let line = match self.read_line(MAX_AUTH_LINE) {
+            Ok(l) => l,
+            Err(ReadError::TooLong) => return Ok(Err("BAD response line too long")),
+            Err(e) => return Err(e),
+        };
+        if line == b"*" {
+            return Ok(Err("BAD authentication cancelled"));
+        }
+        Ok(base64_decode(&line).ok_or("BAD invalid base64"))
+    }
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn base64_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                let idx = (n >> (18 - 6 * i)) & 63;
+                out.push(char::from(B64.get(idx as usize).copied().unwrap_or(b'A')));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Strict RFC 4648 base64 with padding; `None` for anything else.
+fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
+    if text.len() % 4 != 0 {
+        return None;
+    }
+    let value = |c: u8| {
+        B64.iter()
+            .position(|&x| x == c)
+            .and_then(|p| u32::try_from(p).ok())
+    };
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let quads = text.len() / 4;
+    for (q, chunk) in text.chunks(4).enumerate() {
+        let last = q + 1 == quads;
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            let v = if i >= 4 - pad { 0 } else { value(c)? };
+            n = n << 6 | v;
+        }
+        let bytes = n.to_be_bytes();
+        out.extend_from_slice(bytes.get(1..4 - pad)?);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips_and_rejects_junk() {
+        for len in 0..10 {
+            let data: Vec<u8> = (0..len)
+                .map(|i| u8::try_from((i * 37 + 200) % 256).unwrap())
+                .collect();
+            assert_eq!(
+                base64_decode(base64_encode(&data).as_bytes()).unwrap(),
+                data
+            );
+        }
+        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64_encode(b"fo"), "Zm8=");
+        for bad in [
+            &b"Zm9"[..],
+            b"Zm=v",
+            b"Z===",
+            b"Zm8=Zm8=",
+            b"Zm9v\r\n",
+            b"Zm9-",
+        ] {
+            assert!(base64_decode(bad).is_none(), "{bad:?}");
+        }
+    }
+}
