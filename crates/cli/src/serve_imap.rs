@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use kerbgate::{Acceptor, ReloadingKeytab, SystemClock, DEFAULT_SKEW_SECS};
+use kerbgate::{Acceptor, Clock, FixedClock, ReloadingKeytab, SystemClock, DEFAULT_SKEW_SECS};
 use kerbgate_sasl::{
     parse_k5principals, AcceptorPrincipals, GssapiServer, K5Principals, Layer, Policy, RealmPart,
     SaslError, SecurityLayer, ServerConfig, Step, UsernameFormat,
@@ -83,6 +83,10 @@ pub(crate) struct ImapArgs {
     /// Maximum clock skew in seconds.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_SKEW_SECS)]
     skew: u32,
+    /// Judge tickets and context expiry at this Unix time instead of the system clock
+    /// (for captured or minted tokens).
+    #[arg(long, value_name = "UNIX_SECS")]
+    now: Option<i64>,
 }
 
 /// Runs `serve --imap` when the command line asks for it; `None` otherwise.
@@ -119,6 +123,7 @@ pub(crate) fn dispatch(args: &[std::ffi::OsString]) -> Option<ExitCode> {
 /// Everything a connection needs, shared.
 struct Shared {
     acceptor: Arc<Acceptor>,
+    clock: Arc<dyn Clock>,
     config: ServerConfig,
     policy: Policy,
 }
@@ -128,8 +133,13 @@ fn build(args: &ImapArgs) -> Result<Shared, CliError> {
         Some(n) => ReloadingKeytab::open(n)?,
         None => ReloadingKeytab::from_env_or_default()?,
     };
+    let clock: Arc<dyn Clock> = match args.now {
+        Some(now) => Arc::new(FixedClock::at(now)),
+        None => Arc::new(SystemClock),
+    };
     let mut b = Acceptor::builder()
         .key_source(Arc::new(source))
+        .clock(Arc::clone(&clock))
         .max_skew_secs(args.skew);
     if let Some(name) = AcceptorPrincipals::parse(&args.hostname)?.service_name("imap")? {
         b = b.service(name);
@@ -165,6 +175,7 @@ fn build(args: &ImapArgs) -> Result<Shared, CliError> {
     }
     Ok(Shared {
         acceptor,
+        clock,
         config,
         policy,
     })
@@ -404,7 +415,7 @@ impl Connection {
         let shared = Arc::clone(&self.shared);
         let mut server = GssapiServer::new(
             Arc::clone(&shared.acceptor),
-            Arc::new(SystemClock),
+            Arc::clone(&shared.clock),
             shared.config.clone(),
         );
 
