@@ -17,9 +17,8 @@ pub struct Ndr(pub Vec<u8>);
 
 impl Ndr {
     pub fn align(&mut self, n: usize) {
-        while self.0.len() % n != 0 {
-            self.0.push(0);
-        }
+        let len = self.0.len().next_multiple_of(n);
+        self.0.resize(len, 0);
     }
     pub fn u16(&mut self, v: u16) {
         self.align(2);
