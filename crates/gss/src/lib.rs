@@ -54,6 +54,8 @@ pub mod messages;
 pub mod negotiate;
 pub mod pac;
 pub mod replay;
+#[cfg(unix)]
+pub mod replay_file;
 pub mod spnego;
 mod time_fmt;
 pub mod token;
