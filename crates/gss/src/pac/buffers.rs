@@ -204,7 +204,7 @@ pub struct SignatureData {
     pub signature: Vec<u8>,
     /// RODCIdentifier, when the KDC is a read-only DC.
     pub rodc_id: Option<u16>,
-    /// Offset of the checksum value inside the PAC, for zeroing.
+    /// The bytes after SignatureType inside the PAC, zeroed when signing.
     pub(crate) value_range: (usize, usize),
 }
 
@@ -247,7 +247,10 @@ impl SignatureData {
             cksumtype,
             signature,
             rodc_id,
-            value_range: (offset + 4, offset + 4 + n),
+            // Zeroing for signing covers everything after SignatureType, the
+            // RODCIdentifier included, as MIT krb5 and Heimdal do (the Heimdal RODC
+            // vectors verify only so).
+            value_range: (offset + 4, offset + buf.len()),
         })
     }
 }
