@@ -219,3 +219,49 @@ fn authorization_data_lookup() {
         Some(PacError::MultiplePacs)
     );
 }
+
+#[test]
+fn acceptor_policy() {
+    use kerbgate::pac::{check_ticket_pac, PacPolicy};
+    let (server, kdc) = keys();
+    let bytes = builder::big_pac(2);
+    let ad = [AuthzElement {
+        ad_type: 128,
+        data: bytes.clone(),
+        from_ticket: true,
+        if_relevant: true,
+    }];
+    let t = 1_700_000_000;
+    let ok = check_ticket_pac(&ad, &server, "alice@EXAMPLE.COM", t, PacPolicy::default());
+    assert_eq!(ok.unwrap().unwrap().group_sids().len(), 4);
+    // No PAC: accepted unless required.
+    assert!(
+        check_ticket_pac(&[], &server, "alice", t, PacPolicy::default())
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        check_ticket_pac(&[], &server, "alice", t, PacPolicy::required()).err(),
+        Some(PacError::NoPac)
+    );
+    // Wrong key: refused.
+    assert!(matches!(
+        check_ticket_pac(&ad, &kdc, "alice", t, PacPolicy::default()),
+        Err(PacError::BadSignature { .. })
+    ));
+    // Another client or authtime: refused.
+    assert!(check_ticket_pac(&ad, &server, "bob", t, PacPolicy::default()).is_err());
+    assert!(check_ticket_pac(&ad, &server, "alice", t + 1, PacPolicy::default()).is_err());
+    // A PAC without logon info: accepted, with no groups.
+    let bare = signed_pac(vec![(10, client_info("alice", t))], &server, &kdc);
+    let ad = [AuthzElement {
+        ad_type: 128,
+        data: bare,
+        from_ticket: true,
+        if_relevant: true,
+    }];
+    let pac = check_ticket_pac(&ad, &server, "alice", t, PacPolicy::default())
+        .unwrap()
+        .unwrap();
+    assert!(pac.group_sids().is_empty() && pac.user_sid().is_none());
+}

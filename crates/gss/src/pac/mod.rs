@@ -28,6 +28,7 @@ mod buffers;
 mod error;
 mod logon_info;
 mod ndr;
+mod policy;
 mod sid;
 mod verify;
 
@@ -38,6 +39,7 @@ pub use buffers::{
 };
 pub use error::PacError;
 pub use logon_info::{group_attrs, GroupMembership, LogonInfo, SidAndAttributes};
+pub use policy::{check_ticket_pac, PacPolicy};
 pub use sid::{domain_rid_name, Sid, MAX_SUB_AUTHORITIES};
 pub use verify::KERB_NON_KERB_CKSUM_SALT;
 
