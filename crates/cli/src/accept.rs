@@ -17,10 +17,11 @@ use std::sync::Arc;
 
 use clap::Args;
 use kerbgate::consts::GssMajor;
+use kerbgate::replay_file::FileReplayCache;
 use kerbgate::token::{parse_initial_context_token, Mech};
 use kerbgate::{
-    Accepted, Acceptor, ChannelBindings, FixedClock, Rejected, SecurityContext, ServiceName,
-    SpnegoExchange, SpnegoRejected, DEFAULT_SKEW_SECS,
+    Accepted, Acceptor, AcceptorBuilder, ChannelBindings, FixedClock, Rejected, SecurityContext,
+    ServiceName, SpnegoExchange, SpnegoRejected, DEFAULT_SKEW_SECS,
 };
 use kerbgate_keytab::KeytabName;
 use serde::Serialize;
@@ -65,8 +66,12 @@ pub(crate) struct AcceptArgs {
     write_ccache: Option<PathBuf>,
     /// Turn replay detection off. A replayed token then logs in again; only for
     /// replaying captured tokens.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "replay_cache")]
     dangerous_no_replay_cache: bool,
+    /// Replay cache: `memory` (default, private to this run), or `file:PATH`, a file in
+    /// MIT's file2 format shared with other kerbgate and MIT processes on this host.
+    #[arg(long, value_name = "KIND", value_parser = parse_replay_cache)]
+    replay_cache: Option<ReplayCacheSpec>,
     /// One JSON object a token, one a line.
     #[arg(long)]
     json: bool,
@@ -85,6 +90,49 @@ pub(crate) struct Hex(Vec<u8>);
 pub(crate) struct Address {
     addrtype: u32,
     bytes: Vec<u8>,
+}
+
+/// Where `--replay-cache` keeps accepted authenticators.
+#[derive(Clone, Debug)]
+pub(crate) enum ReplayCacheSpec {
+    /// The acceptor's own in-memory cache.
+    Memory,
+    /// A file in MIT's file2 format.
+    File(PathBuf),
+}
+
+/// Applies `--replay-cache` to an acceptor builder (shared by `accept` and `serve`).
+pub(crate) fn with_replay_cache(
+    b: AcceptorBuilder,
+    spec: Option<&ReplayCacheSpec>,
+) -> Result<AcceptorBuilder, CliError> {
+    match spec {
+        None | Some(ReplayCacheSpec::Memory) => Ok(b),
+        Some(ReplayCacheSpec::File(path)) => {
+            let cache = FileReplayCache::open(path).map_err(|e| CliError::msg(e.to_string()))?;
+            Ok(b.replay_cache(Arc::new(cache)))
+        }
+    }
+}
+
+pub(crate) fn parse_replay_cache(s: &str) -> Result<ReplayCacheSpec, String> {
+    if s == "memory" {
+        return Ok(ReplayCacheSpec::Memory);
+    }
+    if let Some(path) = s.strip_prefix("file:").or_else(|| s.strip_prefix("file2:")) {
+        if path.is_empty() {
+            return Err("file: needs a path, e.g. file:/var/tmp/krb5_0.rcache2".into());
+        }
+        return Ok(ReplayCacheSpec::File(PathBuf::from(path)));
+    }
+    if s.starts_with("redis://") || s.starts_with("rediss://") {
+        return Err(
+            "this kerbgate build has no Redis replay cache; use memory or file:PATH".into(),
+        );
+    }
+    Err(format!(
+        "unknown replay cache {s:?}: expected memory or file:PATH"
+    ))
 }
 
 fn parse_service(s: &str) -> Result<ServiceName, String> {
@@ -164,7 +212,7 @@ impl AcceptArgs {
         if self.dangerous_no_replay_cache {
             b = b.dangerous_disable_replay_cache();
         }
-        Ok(b.build()?)
+        Ok(with_replay_cache(b, self.replay_cache.as_ref())?.build()?)
     }
 }
 

@@ -228,3 +228,86 @@ fn unwritable_path_is_a_clear_unavailable_error() {
         "{msg}"
     );
 }
+
+/// The child half of [`two_processes_race_on_one_file`]: inserts the seeded tags and
+/// prints one verdict letter per tag. Does nothing unless started by the parent.
+#[test]
+fn child_process_inserts_tags() {
+    let (Some(path), Some(seed)) = (
+        std::env::var_os("KERBGATE_RC_CHILD_FILE"),
+        std::env::var("KERBGATE_RC_CHILD_SEED").ok(),
+    ) else {
+        return;
+    };
+    let out = insert_seeded(std::path::Path::new(&path), seed.parse().unwrap());
+    println!("VERDICTS {out}");
+}
+
+/// 3000 tags from `seed`, each inserted once; `F` for fresh, `R` for replay.
+fn insert_seeded(path: &std::path::Path, seed: u64) -> String {
+    let cache = FileReplayCache::open(path).unwrap();
+    let (srv, cli) = (
+        Principal::parse("imap/h@R").unwrap(),
+        Principal::parse("a@R").unwrap(),
+    );
+    let mut state = seed;
+    let mut out = String::new();
+    for _ in 0..3000 {
+        let ct = next(&mut state).to_be_bytes().repeat(2);
+        let rec = ReplayRecord::new(&srv, &cli, Timestamp::from_secs(NOW), 18, &ct);
+        let v = cache
+            .check_and_insert(&rec, Timestamp::from_secs(NOW), 300)
+            .unwrap();
+        out.push(if v == ReplayVerdict::Fresh { 'F' } else { 'R' });
+    }
+    out
+}
+
+/// Two processes insert the same 3000 tags at the same time: the fcntl lock must make
+/// every tag fresh in exactly one of them.
+#[test]
+fn two_processes_race_on_one_file() {
+    let path = tmp("race");
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_process_inserts_tags",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("KERBGATE_RC_CHILD_FILE", &path)
+        .env("KERBGATE_RC_CHILD_SEED", "42")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Start once the child has begun writing, so that the two interleave.
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) <= 16
+        && started.elapsed() < std::time::Duration::from_secs(20)
+    {
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+    let mine = insert_seeded(&path, 42);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let theirs = text
+        .lines()
+        .find_map(|l| {
+            l.split_once("VERDICTS ")
+                .and_then(|(_, v)| v.split_whitespace().next())
+        })
+        .unwrap_or_else(|| panic!("child printed no verdicts: {text}"));
+    assert_eq!(theirs.len(), mine.len());
+    for (i, (a, b)) in mine.chars().zip(theirs.chars()).enumerate() {
+        assert!(
+            a != b,
+            "tag {i}: parent {a}, child {b}: exactly one must be fresh"
+        );
+    }
+    let parent_fresh = mine.chars().filter(|c| *c == 'F').count();
+    eprintln!(
+        "race: parent fresh {parent_fresh} of 3000, child fresh {}",
+        3000 - parent_fresh
+    );
+}
