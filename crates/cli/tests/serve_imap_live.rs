@@ -352,3 +352,43 @@ fn only_no_layer_offered_announces_zero_and_refuses_others() {
     );
     c.noop_and_logout();
 }
+
+#[test]
+fn curl_logs_in_with_auth_gssapi() {
+    let Some(s) = setup() else { return };
+    if Command::new("curl").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "curl missing with CI set");
+        eprintln!("skipped: curl not installed");
+        return;
+    }
+    let server = start_server(&s.realm, &s.keytab, &[]);
+    // --resolve keeps the service host name (for the imap/ principal) on 127.0.0.1.
+    let url = format!("imap://mail.kerbgate.test:{}/", server.port);
+    let out = Command::new("curl")
+        .args([
+            "-sS",
+            "-v",
+            "--max-time",
+            "30",
+            "-u",
+            ":",
+            "--login-options",
+            "AUTH=GSSAPI",
+        ])
+        .args([
+            "--resolve",
+            &format!("mail.kerbgate.test:{}:127.0.0.1", server.port),
+        ])
+        .args(["--noproxy", "*", "-X", "NOOP", &url])
+        .envs(s.realm.env())
+        .env("KRB5CCNAME", format!("FILE:{}", s.alice.display()))
+        .output()
+        .unwrap();
+    let trace = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "curl failed: {trace}");
+    assert!(trace.contains("AUTHENTICATE GSSAPI"), "{trace}");
+    assert!(
+        trace.contains("OK [CAPABILITY IMAP4rev1] alice authenticated"),
+        "{trace}"
+    );
+}
