@@ -84,7 +84,8 @@ enum Command {
     /// Serve HTTP Negotiate (SPNEGO, RFC 4559) authentication with a keytab.
     #[command(after_help = "Examples:\n  \
         kerbgate serve --http 127.0.0.1:8080 --keytab /etc/http.keytab --service HTTP@www.example.com\n  \
-        curl --negotiate -u : http://www.example.com:8080/")]
+        curl --negotiate -u : http://www.example.com:8080/\n\n\
+        IMAP AUTHENTICATE GSSAPI (RFC 4752) has its own options: kerbgate serve --imap ADDR --help")]
     Serve(serve_http::ServeArgs),
 }
 
