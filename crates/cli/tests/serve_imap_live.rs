@@ -44,13 +44,12 @@ impl Drop for Server {
 
 fn start_server(realm: &MitRealm, keytab: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kerbgate"))
-        .args([
-            "serve",
-            "--imap",
-            "127.0.0.1:0",
-            "--hostname",
-            "mail.kerbgate.test",
-        ])
+        .args(["serve", "--imap", "127.0.0.1:0"])
+        .args(if extra.contains(&"--hostname") {
+            &[][..]
+        } else {
+            &["--hostname", "mail.kerbgate.test"][..]
+        })
         .arg("--keytab")
         .arg(keytab)
         .args(extra)
@@ -391,4 +390,60 @@ fn curl_logs_in_with_auth_gssapi() {
         trace.contains("OK [CAPABILITY IMAP4rev1] alice authenticated"),
         "{trace}"
     );
+}
+
+/// Cyrus `imtest` (Cyrus SASL's GSSAPI plug-in over MIT) with each `-l` security layer
+/// maximum; it names the server `imap@localhost`.
+#[test]
+fn cyrus_imtest_logs_in_with_each_layer() {
+    let imtest = Path::new("/usr/lib/cyrus/bin/imtest");
+    if !imtest.exists() {
+        eprintln!("skipped: cyrus imtest not installed (apt-get install cyrus-clients)");
+        return;
+    }
+    let Some(s) = setup() else { return };
+    s.realm
+        .add_principal("imap/localhost", PrincipalKey::Random, &[])
+        .unwrap();
+    let keytab = s.realm.dir().join("localhost.keytab");
+    s.realm
+        .export_keytab(&["imap/localhost"], &keytab, KeytabMode::Replace)
+        .unwrap();
+    let server = start_server(&s.realm, &keytab, &["--hostname", "localhost"]);
+    for (ssf, layer) in [
+        ("0", "none"),
+        ("1", "integrity"),
+        ("256", "confidentiality"),
+    ] {
+        let mut child = Command::new(imtest)
+            .args([
+                "-m", "GSSAPI", "-u", "alice", "-a", "alice", "-l", ssf, "-p",
+            ])
+            .arg(server.port.to_string())
+            .arg("localhost")
+            .envs(s.realm.env())
+            .env("KRB5CCNAME", format!("FILE:{}", s.alice.display()))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"n1 NOOP\r\nn2 LOGOUT\r\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains(&format!("alice authenticated ({layer} layer)")),
+            "-l {ssf}: {text}"
+        );
+        assert!(text.contains("n1 OK NOOP completed"), "-l {ssf}: {text}");
+    }
 }
