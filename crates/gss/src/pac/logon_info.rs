@@ -250,7 +250,7 @@ impl LogonInfo {
         if let Some(dom) = &self.logon_domain_id {
             out.extend(self.groups.iter().filter_map(|g| dom.with_rid(g.rid).ok()));
         }
-        out.extend(self.extra_sids.iter().map(|e| e.sid.clone()));
+        out.extend(self.extra_sids.iter().map(|e| e.sid));
         if let Some(dom) = &self.resource_group_domain_sid {
             out.extend(
                 self.resource_groups

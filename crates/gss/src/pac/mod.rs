@@ -349,7 +349,7 @@ impl Pac {
         self.logon_info
             .as_ref()
             .and_then(LogonInfo::user_sid)
-            .or_else(|| self.upn_dns.as_ref().and_then(|u| u.sid.clone()))
+            .or_else(|| self.upn_dns.as_ref().and_then(|u| u.sid))
     }
 
     /// Every group SID (domain groups, extra SIDs, resource groups); empty without

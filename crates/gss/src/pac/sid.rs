@@ -8,12 +8,14 @@ use super::ndr::Cursor;
 /// Most sub-authorities a SID may carry (MS-DTYP 2.4.2).
 pub const MAX_SUB_AUTHORITIES: u8 = 15;
 
-/// A Windows security identifier.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// A Windows security identifier. Fixed size, so building group SIDs allocates nothing.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Sid {
     revision: u8,
     authority: u64,
-    subs: Vec<u32>,
+    count: u8,
+    // Unused slots stay zero, so derived equality and hashing are exact.
+    subs: [u32; MAX_SUB_AUTHORITIES as usize],
 }
 
 impl Sid {
@@ -28,11 +30,16 @@ impl Sid {
                 what: "SID out of range",
             });
         }
-        Ok(Sid {
+        let mut sid = Sid {
             revision,
             authority,
-            subs: subs.to_vec(),
-        })
+            count: 0,
+            subs: [0; MAX_SUB_AUTHORITIES as usize],
+        };
+        for s in subs {
+            sid.push(*s)?;
+        }
+        Ok(sid)
     }
 
     /// The revision (1 for every SID in use).
@@ -47,12 +54,23 @@ impl Sid {
 
     /// The sub-authorities, the last being the RID for account SIDs.
     pub fn sub_authorities(&self) -> &[u32] {
-        &self.subs
+        self.subs.get(..usize::from(self.count)).unwrap_or_default()
+    }
+
+    fn push(&mut self, sub: u32) -> Result<(), PacError> {
+        let Some(slot) = self.subs.get_mut(usize::from(self.count)) else {
+            return Err(PacError::Malformed {
+                what: "SID has more than 15 sub-authorities",
+            });
+        };
+        *slot = sub;
+        self.count += 1;
+        Ok(())
     }
 
     /// The last sub-authority (the RID), if any.
     pub fn rid(&self) -> Option<u32> {
-        self.subs.last().copied()
+        self.sub_authorities().last().copied()
     }
 
     /// This domain SID with `rid` appended.
@@ -60,27 +78,18 @@ impl Sid {
     /// # Errors
     /// [`PacError::Malformed`] if the SID already has 15 sub-authorities.
     pub fn with_rid(&self, rid: u32) -> Result<Sid, PacError> {
-        if self.subs.len() >= usize::from(MAX_SUB_AUTHORITIES) {
-            return Err(PacError::Malformed {
-                what: "domain SID has no room for a RID",
-            });
-        }
-        let mut subs = self.subs.clone();
-        subs.push(rid);
-        Ok(Sid {
-            revision: self.revision,
-            authority: self.authority,
-            subs,
-        })
+        let mut sid = *self;
+        sid.push(rid)?;
+        Ok(sid)
     }
 
     /// The binary form (MS-DTYP 2.4.2.2).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(8 + 4 * self.subs.len());
+        let mut out = Vec::with_capacity(8 + 4 * usize::from(self.count));
         out.push(self.revision);
-        out.push(u8::try_from(self.subs.len()).unwrap_or(MAX_SUB_AUTHORITIES));
+        out.push(self.count);
         out.extend_from_slice(self.authority.to_be_bytes().get(2..).unwrap_or_default());
-        for s in &self.subs {
+        for s in self.sub_authorities() {
             out.extend_from_slice(&s.to_le_bytes());
         }
         out
@@ -123,21 +132,22 @@ impl Sid {
         if let Some(dst) = a.get_mut(2..) {
             dst.copy_from_slice(auth);
         }
-        let mut subs = Vec::with_capacity(usize::from(count));
-        for _ in 0..count {
-            subs.push(c.u32_le("SID sub-authority")?);
-        }
-        Ok(Sid {
+        let mut sid = Sid {
             revision,
             authority: u64::from_be_bytes(a),
-            subs,
-        })
+            count: 0,
+            subs: [0; MAX_SUB_AUTHORITIES as usize],
+        };
+        for _ in 0..count {
+            sid.push(c.u32_le("SID sub-authority")?)?;
+        }
+        Ok(sid)
     }
 
     /// A name for well-known SIDs and well-known domain RIDs, e.g.
     /// `BUILTIN\Administrators` or `Domain Admins`.
     pub fn well_known_name(&self) -> Option<&'static str> {
-        match (self.authority, self.subs.as_slice()) {
+        match (self.authority, self.sub_authorities()) {
             (1, [0]) => Some("Everyone"),
             (5, [11]) => Some("Authenticated Users"),
             (5, [18]) => Some("Local System"),
@@ -188,7 +198,7 @@ impl fmt::Display for Sid {
         } else {
             write!(f, "0x{:012X}", self.authority)?;
         }
-        for s in &self.subs {
+        for s in self.sub_authorities() {
             write!(f, "-{s}")?;
         }
         Ok(())
