@@ -68,8 +68,9 @@ pub(crate) struct AcceptArgs {
     /// replaying captured tokens.
     #[arg(long, conflicts_with = "replay_cache")]
     dangerous_no_replay_cache: bool,
-    /// Replay cache: `memory` (default, private to this run), or `file:PATH`, a file in
-    /// MIT's file2 format shared with other kerbgate and MIT processes on this host.
+    /// Replay cache: `memory` (default, private to this run), `file:PATH`, a file in
+    /// MIT's file2 format shared with other kerbgate and MIT processes on this host, or
+    /// (built with the `redis` feature) `redis://HOST:PORT[/DB]`, shared by a fleet.
     #[arg(long, value_name = "KIND", value_parser = parse_replay_cache)]
     replay_cache: Option<ReplayCacheSpec>,
     /// One JSON object a token, one a line.
@@ -99,6 +100,9 @@ pub(crate) enum ReplayCacheSpec {
     Memory,
     /// A file in MIT's file2 format.
     File(PathBuf),
+    /// A Redis server (`redis://HOST:PORT[/DB]`), failing closed when unreachable.
+    #[cfg(feature = "redis")]
+    Redis(String),
 }
 
 /// Applies `--replay-cache` to an acceptor builder (shared by `accept` and `serve`).
@@ -110,6 +114,12 @@ pub(crate) fn with_replay_cache(
         None | Some(ReplayCacheSpec::Memory) => Ok(b),
         Some(ReplayCacheSpec::File(path)) => {
             let cache = FileReplayCache::open(path).map_err(|e| CliError::msg(e.to_string()))?;
+            Ok(b.replay_cache(Arc::new(cache)))
+        }
+        #[cfg(feature = "redis")]
+        Some(ReplayCacheSpec::Redis(url)) => {
+            let cache = kerbgate_replay_redis::RedisReplayCache::open(url)
+                .map_err(|e| CliError::msg(e.to_string()))?;
             Ok(b.replay_cache(Arc::new(cache)))
         }
     }
@@ -124,6 +134,10 @@ pub(crate) fn parse_replay_cache(s: &str) -> Result<ReplayCacheSpec, String> {
             return Err("file: needs a path, e.g. file:/var/tmp/krb5_0.rcache2".into());
         }
         return Ok(ReplayCacheSpec::File(PathBuf::from(path)));
+    }
+    #[cfg(feature = "redis")]
+    if s.starts_with("redis://") {
+        return Ok(ReplayCacheSpec::Redis(s.to_owned()));
     }
     if s.starts_with("redis://") || s.starts_with("rediss://") {
         return Err(
