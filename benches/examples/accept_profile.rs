@@ -26,11 +26,11 @@ fn main() {
         ServiceKeyOpts::password(kerbgate_crypto::Enctype::Aes256CtsHmacSha196, 2, "secret"),
     )
     .unwrap();
-    let pac_like = AuthData::if_relevant(&[AuthData::raw(128, &[0x5a; 300])]);
+    let opaque_ad = AuthData::if_relevant(&[AuthData::raw(142, &[0x5a; 300])]);
     let ticket = kdc
         .ticket("alice", "imap/mail.example.com")
         .unwrap()
-        .authorization_data(Some(vec![pac_like]))
+        .authorization_data(Some(vec![opaque_ad]))
         .build()
         .unwrap();
     let now = kerbgate_testkit::FIXED_TIME.plus(60);

@@ -27,7 +27,7 @@ fn main() {
         ServiceKeyOpts::password(kerbgate_crypto::Enctype::Aes256CtsHmacSha196, 2, "secret"),
     )
     .unwrap();
-    let ad = AuthData::if_relevant(&[AuthData::raw(128, &[0x5a; 300])]);
+    let ad = AuthData::if_relevant(&[AuthData::raw(142, &[0x5a; 300])]);
     let ticket = kdc
         .ticket("alice", "imap/mail.example.com")
         .unwrap()

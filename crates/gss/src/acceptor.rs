@@ -24,6 +24,7 @@ use crate::messages::{
     ApRep, ApReq, Authenticator, AuthorizationData, EncApRepPart, EncTicketPart, EncryptedData,
     EncryptionKey, KrbError, PrincipalName,
 };
+use crate::pac::{check_ticket_pac, PacPolicy};
 use crate::replay::{MemoryReplayCache, ReplayCache, ReplayRecord, ReplayVerdict};
 use crate::token::{self, Framing, Mech, TokenId};
 
@@ -155,6 +156,7 @@ pub struct AcceptorBuilder {
     bindings: Option<ChannelBindings>,
     strict_bindings: bool,
     enctypes: Option<Vec<Enctype>>,
+    pac_policy: PacPolicy,
 }
 
 impl AcceptorBuilder {
@@ -234,6 +236,14 @@ impl AcceptorBuilder {
         self
     }
 
+    /// What to demand of a PAC (MS-PAC) in the ticket. Default: a PAC, when present,
+    /// must have a valid server signature and match the ticket's client (as Windows and
+    /// Heimdal require; MIT drops a bad PAC instead); tickets without one are accepted.
+    pub fn pac_policy(mut self, policy: PacPolicy) -> Self {
+        self.pac_policy = policy;
+        self
+    }
+
     /// Validates the configuration.
     ///
     /// # Errors
@@ -274,6 +284,7 @@ impl AcceptorBuilder {
             bindings_hash,
             strict_bindings: self.strict_bindings,
             enctypes,
+            pac_policy: self.pac_policy,
         })
     }
 }
@@ -291,6 +302,7 @@ pub struct Acceptor {
     bindings_hash: Option<[u8; 16]>,
     strict_bindings: bool,
     enctypes: Vec<Enctype>,
+    pac_policy: PacPolicy,
 }
 
 /// A successful accept.
@@ -378,6 +390,7 @@ impl Acceptor {
             bindings: None,
             strict_bindings: false,
             enctypes: None,
+            pac_policy: PacPolicy::default(),
         }
     }
 
@@ -572,6 +585,30 @@ impl Acceptor {
         }
         let mut flags = GssFlags(flags.0);
 
+        let mut authz = Vec::new();
+        collect_authz(&mut authz, enc_ticket.authorization_data.as_ref(), true);
+        collect_authz(&mut authz, auth.authorization_data.as_ref(), false);
+
+        // MS-PAC 2.8.1 and 2.7: a PAC in the ticket must carry a valid server signature
+        // and name this ticket's client; formatting the name costs only when one is there.
+        let pac = if authz
+            .iter()
+            .any(|e| e.from_ticket && e.ad_type == ad_type::WIN2K_PAC)
+        {
+            let Some(key) = service_key.key() else {
+                return Err(AcceptError::Config {
+                    reason: "service key vanished".into(),
+                });
+            };
+            let name = ticket_client.to_string();
+            check_ticket_pac(&authz, key, &name, enc_ticket.authtime, self.pac_policy)
+                .map_err(AcceptError::Pac)?
+        } else if self.pac_policy.require_pac {
+            return Err(AcceptError::Pac(crate::pac::PacError::NoPac));
+        } else {
+            None
+        };
+
         // Check 6: replays, last, so a refused request never uses up a cache entry.
         if let Some(cache) = &self.replay {
             let record = ReplayRecord::new(
@@ -653,10 +690,6 @@ impl Acceptor {
             acceptor_subkey = subkey;
         }
 
-        let mut authz = Vec::new();
-        collect_authz(&mut authz, enc_ticket.authorization_data.as_ref(), true);
-        collect_authz(&mut authz, auth.authorization_data.as_ref(), false);
-
         tracing::debug!(
             client = %ticket_client,
             service = %sname,
@@ -692,6 +725,7 @@ impl Acceptor {
             initiator_seq,
             acceptor_seq,
             authz,
+            pac,
             delegated,
         };
         Ok(Accepted {

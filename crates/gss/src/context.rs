@@ -94,6 +94,7 @@ pub struct SecurityContext {
     pub(crate) initiator_seq: u32,
     pub(crate) acceptor_seq: u32,
     pub(crate) authz: Vec<AuthzElement>,
+    pub(crate) pac: Option<crate::pac::Pac>,
     pub(crate) delegated: Option<DelegatedCredentials>,
 }
 
@@ -191,6 +192,12 @@ impl SecurityContext {
     /// Authorization data from the ticket and the authenticator, AD-IF-RELEVANT unpacked.
     pub fn authorization_data(&self) -> &[AuthzElement] {
         &self.authz
+    }
+
+    /// The ticket's verified PAC (MS-PAC), when it carried one: user and group SIDs,
+    /// UPN, logon domain.
+    pub fn pac(&self) -> Option<&crate::pac::Pac> {
+        self.pac.as_ref()
     }
 
     /// Credentials the client delegated (forwarded TGT), when the deleg flag was set.

@@ -141,6 +141,9 @@ pub enum AcceptError {
         /// What is wrong.
         reason: String,
     },
+    /// The ticket's PAC is malformed, its server signature fails, or it names another
+    /// client (or a PAC is required and absent).
+    Pac(crate::pac::PacError),
     /// The key source (keytab) could not be read.
     KeySource {
         /// What failed.
@@ -187,7 +190,7 @@ impl AcceptError {
             E::Skew { .. } => KrbErrorCode::KRB_AP_ERR_SKEW,
             E::Replay { .. } => KrbErrorCode::KRB_AP_ERR_REPEAT,
             E::InappropriateChecksum { .. } => KrbErrorCode::KRB_AP_ERR_INAPP_CKSUM,
-            E::ChecksumMismatch => KrbErrorCode::KRB_AP_ERR_MODIFIED,
+            E::ChecksumMismatch | E::Pac(_) => KrbErrorCode::KRB_AP_ERR_MODIFIED,
             E::ChannelBindings { .. } | E::Delegation { .. } => return None,
             E::ReplayCache(_) | E::Config { .. } | E::KeySource { .. } => {
                 KrbErrorCode::KRB_ERR_GENERIC
@@ -204,7 +207,7 @@ impl AcceptError {
             E::UnexpectedToken { .. } => GssMajor::DefectiveToken,
             E::ChannelBindings { .. } => GssMajor::BadBindings,
             E::TicketExpired { .. } => GssMajor::CredentialsExpired,
-            E::Delegation { .. } => GssMajor::DefectiveCredential,
+            E::Delegation { .. } | E::Pac(_) => GssMajor::DefectiveCredential,
             E::Replay { .. } => GssMajor::DuplicateToken,
             E::NotUs { .. } | E::NoKey { .. } | E::BadKeyVersion { .. } => GssMajor::NoCred,
             E::KeySource { .. } | E::Config { .. } => GssMajor::NoCred,
@@ -412,6 +415,11 @@ impl fmt::Display for AcceptError {
             E::Delegation { reason } => write!(
                 f,
                 "delegated credentials unusable (GSS_S_DEFECTIVE_CREDENTIAL): {reason}"
+            ),
+            E::Pac(e) => write!(
+                f,
+                "PAC refused (KRB_AP_ERR_MODIFIED): {e}; check that the keytab key matches the \
+                 KDC's and that nothing rewrote the ticket"
             ),
             E::Config { reason } => write!(f, "acceptor misconfigured (GSS_S_NO_CRED): {reason}"),
             E::KeySource { reason } => write!(f, "keytab unusable (GSS_S_NO_CRED): {reason}"),

@@ -126,7 +126,7 @@ fn max_size_tokens_allocate_less_than_4x_their_length() {
     let _g = serial();
     let mut r = realm();
     // Warm up lazily built state (key table, derived keys) outside the measurement.
-    let warm = token_with_ad(&mut r, vec![AuthData::raw(128, b"x")], 1);
+    let warm = token_with_ad(&mut r, vec![AuthData::raw(142, b"x")], 1);
     r.acceptor.accept(&warm).unwrap();
 
     let garbage = noise(MAX_TOKEN, 7);
@@ -135,7 +135,7 @@ fn max_size_tokens_allocate_less_than_4x_their_length() {
     let prefix = gss_frame(&tlv(0x6e, &tlv(0x30, &ap_req_body)));
     // A well-formed token whose ticket carries about 60 KiB of authorization data.
     let big_ad = vec![AuthData::if_relevant(&[AuthData::raw(
-        128,
+        142,
         &noise(60_000, 9),
     )])];
     let valid = token_with_ad(&mut r, big_ad, 2);
@@ -177,7 +177,7 @@ fn accept_time_grows_linearly_with_token_size() {
     let mut r = realm();
     let mut per_byte = Vec::new();
     for (i, size) in [4_000usize, 60_000].into_iter().enumerate() {
-        let ad = vec![AuthData::raw(128, &noise(size, 11))];
+        let ad = vec![AuthData::raw(142, &noise(size, 11))];
         let tokens: Vec<Vec<u8>> = (0..20)
             .map(|k| token_with_ad(&mut r, ad.clone(), 100 + (i * 20 + k) as u64))
             .collect();
@@ -219,7 +219,7 @@ fn deep_nesting_is_refused_quickly() {
 
     // 1000 nested AD-IF-RELEVANT inside a validly encrypted ticket: the decoder must
     // stop at its depth limit (and so must not overflow the stack).
-    let mut ad = AuthData::raw(128, b"leaf");
+    let mut ad = AuthData::raw(142, b"leaf");
     for _ in 0..1000 {
         ad = AuthData::if_relevant(&[ad]);
     }

@@ -194,7 +194,7 @@ fn minted(s: &Scenario) -> Vec<(&'static str, Vec<u8>)> {
     let rich_ticket = ticket(&mut kdc, s.service.to_string().as_str())
         .caddr(Some(vec![HostAddress::ipv4([192, 0, 2, 1])]))
         .authorization_data(Some(vec![AuthData::if_relevant(&[AuthData::raw(
-            128,
+            142,
             &[1, 2, 3, 4],
         )])]))
         .renew_till(Some(FIXED_TIME.plus(7 * 86400)))

@@ -213,6 +213,8 @@ pub fn signature_len(cksumtype: i32) -> Option<usize> {
     match cksumtype {
         15 | 16 => Some(12),
         -138 => Some(16),
+        // cmac-camellia128/256 (RFC 6803), which MIT KDCs use for Camellia keys.
+        17 | 18 => Some(16),
         19 => Some(16),
         20 => Some(24),
         _ => None,
