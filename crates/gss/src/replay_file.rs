@@ -30,6 +30,14 @@
 //! once more, within the skew window after the reboot. MIT's old per-entry fsync
 //! closed that gap at the price of one disk flush per login.
 //!
+//! # Limitations
+//!
+//! - One descriptor per canonical path per process (POSIX locks are per process):
+//!   two hard links to one file, opened in one process, do not exclude each other.
+//! - A file removed and recreated while open is not noticed; this process keeps the
+//!   old one (MIT reopens the file for each store).
+//! - Unix only.
+//!
 //! # Differences from MIT
 //!
 //! The stored timestamp is the later of the authenticator's time and the local time
