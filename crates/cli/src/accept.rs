@@ -20,8 +20,8 @@ use kerbgate::consts::GssMajor;
 use kerbgate::replay_file::FileReplayCache;
 use kerbgate::token::{parse_initial_context_token, Mech};
 use kerbgate::{
-    Accepted, Acceptor, AcceptorBuilder, ChannelBindings, FixedClock, Rejected, SecurityContext,
-    ServiceName, SpnegoExchange, SpnegoRejected, DEFAULT_SKEW_SECS,
+    Accepted, Acceptor, AcceptorBuilder, ChannelBindings, Clock, FixedClock, Rejected,
+    SecurityContext, ServiceName, SpnegoExchange, SpnegoRejected, SystemClock, DEFAULT_SKEW_SECS,
 };
 use kerbgate_keytab::KeytabName;
 use serde::Serialize;
@@ -32,6 +32,23 @@ use crate::input::{decode_token_text, next_line, Line, TextError};
 /// `accept` options.
 #[derive(Args)]
 pub(crate) struct AcceptArgs {
+    #[command(flatten)]
+    pub(crate) opts: AcceptorOpts,
+    /// Write delegated credentials to this MIT ccache file (mode 0600, replaced).
+    #[arg(long, value_name = "PATH")]
+    write_ccache: Option<PathBuf>,
+    /// One JSON object a token, one a line.
+    #[arg(long)]
+    json: bool,
+    /// Tokens, hex (if all hex digits, even length) or base64; `-` reads tokens from
+    /// standard input, one a line (blank lines and `#` comments skipped).
+    #[arg(value_name = "TOKEN", required = true)]
+    tokens: Vec<String>,
+}
+
+/// The acceptor's options, shared by `accept` and `pipe`.
+#[derive(Args)]
+pub(crate) struct AcceptorOpts {
     /// Keytab name (FILE:path, WRFILE:path or a path); default $KRB5_KTNAME,
     /// then FILE:/etc/krb5.keytab.
     #[arg(long, value_name = "NAME")]
@@ -61,9 +78,6 @@ pub(crate) struct AcceptArgs {
     /// Refuse initiators that send no channel bindings when we have some.
     #[arg(long)]
     strict_channel_bindings: bool,
-    /// Write delegated credentials to this MIT ccache file (mode 0600, replaced).
-    #[arg(long, value_name = "PATH")]
-    write_ccache: Option<PathBuf>,
     /// Turn replay detection off. A replayed token then logs in again; only for
     /// replaying captured tokens.
     #[arg(long, conflicts_with = "replay_cache")]
@@ -73,13 +87,6 @@ pub(crate) struct AcceptArgs {
     /// (built with the `redis` feature) `redis://HOST:PORT[/DB]`, shared by a fleet.
     #[arg(long, value_name = "KIND", value_parser = parse_replay_cache)]
     replay_cache: Option<ReplayCacheSpec>,
-    /// One JSON object a token, one a line.
-    #[arg(long)]
-    json: bool,
-    /// Tokens, hex (if all hex digits, even length) or base64; `-` reads tokens from
-    /// standard input, one a line (blank lines and `#` comments skipped).
-    #[arg(value_name = "TOKEN", required = true)]
-    tokens: Vec<String>,
 }
 
 /// Bytes given in hex on the command line.
@@ -178,7 +185,7 @@ fn parse_address(s: &str) -> Result<Address, String> {
     Ok(Address { addrtype, bytes })
 }
 
-impl AcceptArgs {
+impl AcceptorOpts {
     fn bindings(&self) -> Option<ChannelBindings> {
         let any = self.channel_bindings_app_data.is_some()
             || self.channel_bindings_initiator_address.is_some()
@@ -201,7 +208,16 @@ impl AcceptArgs {
         Some(cb)
     }
 
-    fn acceptor(&self) -> Result<Acceptor, CliError> {
+    /// The clock: fixed by `--now`, else the system clock.
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        match self.now {
+            Some(now) => Arc::new(FixedClock::at(now)),
+            None => Arc::new(SystemClock),
+        }
+    }
+
+    /// Builds the acceptor these options describe.
+    pub(crate) fn acceptor(&self) -> Result<Acceptor, CliError> {
         let name = match &self.keytab {
             Some(n) => KeytabName::parse(n)?,
             None => KeytabName::from_env_or_default()?,
@@ -217,9 +233,7 @@ impl AcceptArgs {
         for s in &self.services {
             b = b.service(s.clone());
         }
-        if let Some(now) = self.now {
-            b = b.clock(Arc::new(FixedClock::at(now)));
-        }
+        b = b.clock(self.clock());
         if let Some(cb) = self.bindings() {
             b = b.channel_bindings(cb);
         }
@@ -232,7 +246,7 @@ impl AcceptArgs {
 
 /// The `--json` line of an accepted token (field order is part of the contract).
 #[derive(Serialize)]
-struct JsonAccepted {
+pub(crate) struct JsonAccepted {
     ok: bool,
     client: String,
     service: String,
@@ -245,12 +259,12 @@ struct JsonAccepted {
     delegated: bool,
     expires: i64,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    spnego: bool,
+    pub(crate) spnego: bool,
 }
 
 /// The `--json` line of a refused token.
 #[derive(Serialize)]
-struct JsonRefused {
+pub(crate) struct JsonRefused {
     ok: bool,
     error: String,
     gss_major: &'static str,
@@ -269,7 +283,7 @@ enum Outcome {
     Refused(JsonRefused),
 }
 
-fn spnego_refused(rejected: &SpnegoRejected) -> JsonRefused {
+pub(crate) fn spnego_refused(rejected: &SpnegoRejected) -> JsonRefused {
     JsonRefused {
         ok: false,
         error: rejected.error.code_name(),
@@ -281,7 +295,7 @@ fn spnego_refused(rejected: &SpnegoRejected) -> JsonRefused {
 }
 
 /// A SPNEGO token that asks for a second leg, which `accept` cannot take.
-fn continue_needed(output: Option<&[u8]>) -> JsonRefused {
+pub(crate) fn continue_needed(output: Option<&[u8]>) -> JsonRefused {
     let major = GssMajor::ContinueNeeded.name();
     JsonRefused {
         ok: false,
@@ -296,11 +310,11 @@ fn continue_needed(output: Option<&[u8]>) -> JsonRefused {
     }
 }
 
-fn is_spnego(token: &[u8]) -> bool {
+pub(crate) fn is_spnego(token: &[u8]) -> bool {
     parse_initial_context_token(token).is_ok_and(|t| t.mech == Mech::Spnego)
 }
 
-fn refused(rejected: &Rejected) -> JsonRefused {
+pub(crate) fn refused(rejected: &Rejected) -> JsonRefused {
     JsonRefused {
         ok: false,
         error: rejected.error.code_name(),
@@ -324,7 +338,7 @@ fn undecodable(e: &TextError) -> JsonRefused {
     }
 }
 
-fn accepted_json(ctx: &SecurityContext, output: Option<&[u8]>) -> JsonAccepted {
+pub(crate) fn accepted_json(ctx: &SecurityContext, output: Option<&[u8]>) -> JsonAccepted {
     JsonAccepted {
         ok: true,
         client: ctx.client().to_string(),
@@ -437,7 +451,7 @@ impl Runner<'_> {
 
 /// Runs `kerbgate accept`: exit 0 when every token was accepted, 1 when any was refused.
 pub(crate) fn run(args: &AcceptArgs) -> Result<ExitCode, CliError> {
-    let acceptor = Arc::new(args.acceptor()?);
+    let acceptor = Arc::new(args.opts.acceptor()?);
     let mut runner = Runner {
         args,
         acceptor,

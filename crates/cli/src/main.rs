@@ -19,6 +19,7 @@ mod error;
 mod input;
 mod inspect;
 mod keytab;
+mod pipe;
 mod serve_http;
 mod serve_imap;
 mod style;
@@ -67,6 +68,15 @@ enum Command {
         kerbgate inspect --json - < token.txt\n\n\
         Exit codes: 0 readable, 1 not a token, 2 usage error.")]
     Inspect(inspect::InspectArgs),
+    /// Accept, wrap, unwrap, get_mic and verify_mic through JSON lines on stdin/stdout.
+    #[command(after_help = "Examples:\n  \
+        echo '{\"op\":\"accept\",\"token\":\"6082...\"}' | kerbgate pipe --keytab k.keytab\n  \
+        kerbgate pipe --keytab k.keytab --now 1796403060 < requests.jsonl\n\n\
+        Requests: {\"op\":\"accept\",\"token\":HEX}, {\"op\":\"unwrap\",\"token\":HEX},\n\
+        {\"op\":\"wrap\",\"data\":HEX,\"conf\":BOOL}, {\"op\":\"get_mic\",\"data\":HEX},\n\
+        {\"op\":\"verify_mic\",\"data\":HEX,\"token\":HEX}; one JSON answer a line.\n\
+        Exit codes: 0 input ended, 1 the acceptor could not be set up, 2 usage error.")]
+    Pipe(pipe::PipeArgs),
     /// Run a complete Kerberos login in memory and narrate it (no KDC, no files).
     #[command(after_help = "Examples:\n  kerbgate demo\n  kerbgate demo --json\n  \
         kerbgate demo --write-keytab demo.keytab --write-tokens demo.tokens\n  \
@@ -115,6 +125,7 @@ fn main() -> ExitCode {
         Command::Keytab(command) => keytab::run(command).map(|()| ExitCode::SUCCESS),
         Command::Accept(args) => accept::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Pipe(args) => pipe::run(&args),
         Command::Serve(args) => serve_http::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Doctor(args) => doctor::run(&args),
