@@ -91,7 +91,7 @@ pub(crate) struct AcceptorOpts {
 
 /// Bytes given in hex on the command line.
 #[derive(Clone)]
-pub(crate) struct Hex(Vec<u8>);
+pub(crate) struct Hex(pub(crate) Vec<u8>);
 
 /// A channel-binding address: GSS_C_AF_* type and bytes.
 #[derive(Clone)]
@@ -156,11 +156,13 @@ pub(crate) fn parse_replay_cache(s: &str) -> Result<ReplayCacheSpec, String> {
     ))
 }
 
-fn parse_service(s: &str) -> Result<ServiceName, String> {
+/// Parses `--service` (shared by the subcommands that take it).
+pub(crate) fn parse_service(s: &str) -> Result<ServiceName, String> {
     ServiceName::parse(s).map_err(|e| e.to_string())
 }
 
-fn parse_hex(s: &str) -> Result<Hex, String> {
+/// Parses a hex argument (shared by the subcommands that take one).
+pub(crate) fn parse_hex(s: &str) -> Result<Hex, String> {
     hex::decode(s.trim())
         .map(Hex)
         .map_err(|e| format!("not hex: {e}"))

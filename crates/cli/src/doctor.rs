@@ -18,6 +18,7 @@ use kerbgate::{
 use kerbgate_keytab::KeytabName;
 use serde::Serialize;
 
+use crate::accept::{parse_hex, parse_service, Hex};
 use crate::error::CliError;
 use crate::input::{decode_token_text, next_line, Line, TextError};
 use crate::style::{wrap, Style};
@@ -44,7 +45,7 @@ pub(crate) struct DoctorArgs {
     skew: u32,
     /// The server's channel-binding application data (hex), e.g. tls-server-end-point.
     #[arg(long, value_name = "HEX", value_parser = parse_hex)]
-    channel_bindings_app_data: Option<HexBytes>,
+    channel_bindings_app_data: Option<Hex>,
     /// One JSON object a token (or one for the keytab), one a line.
     #[arg(long)]
     json: bool,
@@ -52,20 +53,6 @@ pub(crate) struct DoctorArgs {
     /// twice, a token is reported as a replay. Without tokens, the keytab is checked.
     #[arg(value_name = "TOKEN")]
     tokens: Vec<String>,
-}
-
-/// Bytes given in hex on the command line.
-#[derive(Clone)]
-pub(crate) struct HexBytes(Vec<u8>);
-
-fn parse_service(s: &str) -> Result<ServiceName, String> {
-    ServiceName::parse(s).map_err(|e| e.to_string())
-}
-
-fn parse_hex(s: &str) -> Result<HexBytes, String> {
-    hex::decode(s.trim())
-        .map(HexBytes)
-        .map_err(|e| format!("not hex: {e}"))
 }
 
 /// One finding as JSON.
@@ -353,7 +340,7 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<ExitCode, CliError> {
     for s in &args.services {
         doctor = doctor.service(s.clone());
     }
-    if let Some(HexBytes(data)) = &args.channel_bindings_app_data {
+    if let Some(Hex(data)) = &args.channel_bindings_app_data {
         doctor = doctor.channel_bindings(ChannelBindings {
             application_data: data.clone(),
             ..ChannelBindings::default()

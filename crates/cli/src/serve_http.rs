@@ -51,7 +51,7 @@ pub(crate) struct ServeArgs {
     keytab: Option<String>,
     /// Service to answer for (HTTP@host, or name/instance[@REALM]); repeat for several.
     /// Without it, any principal in the keytab.
-    #[arg(long = "service", value_name = "NAME", value_parser = parse_service)]
+    #[arg(long = "service", value_name = "NAME", value_parser = crate::accept::parse_service)]
     services: Vec<ServiceName>,
     /// Maximum clock skew in seconds.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_SKEW_SECS)]
@@ -60,10 +60,6 @@ pub(crate) struct ServeArgs {
     /// other kerbgate and MIT processes on this host).
     #[arg(long, value_name = "KIND", value_parser = crate::accept::parse_replay_cache)]
     replay_cache: Option<crate::accept::ReplayCacheSpec>,
-}
-
-fn parse_service(s: &str) -> Result<ServiceName, String> {
-    ServiceName::parse(s).map_err(|e| e.to_string())
 }
 
 impl ServeArgs {
