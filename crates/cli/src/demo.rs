@@ -23,9 +23,9 @@ use kerbgate_testkit::{
 };
 use serde_json::{json, Value};
 
-use crate::demo_client::Initiator;
 use crate::error::CliError;
 use crate::style::{wrap, Style};
+use kerbgate_testkit::InitiatorWrap as Initiator;
 
 /// The demo realm; `.test` names (RFC 2606) so nothing resolves.
 const REALM: &str = "DEMO.KERBGATE.TEST";

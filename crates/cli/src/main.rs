@@ -13,7 +13,6 @@ use clap::{Parser, Subcommand};
 
 mod accept;
 mod demo;
-mod demo_client;
 mod doctor;
 mod error;
 mod input;

@@ -46,7 +46,8 @@
 //! # Limitations
 //! - No AS or TGS exchange: tickets are minted directly with the service key.
 //! - No PAC minting; authorization data is raw type and bytes.
-//! - Wrap and MIC tokens are not minted yet.
+//! - [`InitiatorWrap`] makes and opens RFC 4121 Wrap tokens as the initiator; MIC
+//!   tokens and RFC 4757 legacy tokens are not minted.
 //! - The DER reader covers what the initiator checks (AP-REP, KRB-ERROR,
 //!   Ticket outer fields), not every Kerberos message.
 #![forbid(unsafe_code)]
@@ -64,6 +65,7 @@ mod scenario;
 mod ticket;
 mod time;
 mod types;
+mod wrap;
 
 pub use ap_rep::{
     context_key, krb_error, parse_krb_error, verify_ap_rep, verify_ap_rep_for, ApRepBuilder,
@@ -91,3 +93,4 @@ pub use types::{
     host_addresses, principal_name, read_encrypted_data, read_encryption_key, read_principal_name,
     AuthData, EncryptedData, HostAddress,
 };
+pub use wrap::InitiatorWrap;
