@@ -70,6 +70,8 @@ pub mod consts;
 mod cts;
 mod enctype;
 mod error;
+#[cfg(feature = "rc4")]
+mod hmac_md5_raw;
 mod key;
 mod nfold;
 mod primitives;
@@ -85,6 +87,10 @@ mod rfc8009;
 
 pub use enctype::{default_salt, enctype_from_name, enctype_name, ChecksumType, Enctype};
 pub use error::{Error, Unsupported};
+#[cfg(feature = "rc4")]
+pub use hmac_md5_raw::{
+    hmac_md5_checksum_raw, verify_hmac_md5_checksum_raw, HMAC_MD5_CHECKSUM_LEN,
+};
 pub use key::Key;
 pub use nfold::nfold;
 #[cfg(feature = "rc4")]

@@ -83,6 +83,8 @@ pub enum PacError {
     NoPac,
     /// More than one AD-WIN2K-PAC in the ticket.
     MultiplePacs,
+    /// The EncTicketPart given for the ticket signature carries another PAC.
+    PacNotInTicket,
 }
 
 impl fmt::Display for PacError {
@@ -159,6 +161,10 @@ impl fmt::Display for PacError {
             ),
             Self::NoPac => write!(f, "ticket carries no PAC (AD-WIN2K-PAC, ad-type 128)"),
             Self::MultiplePacs => write!(f, "ticket carries more than one PAC"),
+            Self::PacNotInTicket => write!(
+                f,
+                "the EncTicketPart given carries another PAC; pass the ticket this PAC came in"
+            ),
         }
     }
 }

@@ -19,9 +19,14 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The KDC, ticket (MS-PAC 2.8.3) and full-PAC (2.8.5) signatures need the krbtgt key,
+//! which only the KDC holds; they are verified when a caller supplies it
+//! ([`Pac::check_signatures`], [`Pac::verify_ticket_signature`] with the decrypted
+//! EncTicketPart).
+//!
 //! # Limitations
-//! - The ticket signature (PAC_TICKET_CHECKSUM) is exposed but not verified: that needs
-//!   the EncTicketPart re-encoded with the PAC replaced.
+//! - The acceptor does not keep the decrypted EncTicketPart, so the ticket signature
+//!   can be checked only by callers that decrypt the ticket themselves.
 //! - Claims, credentials and device buffers are kept as bytes, not decoded.
 
 mod buffers;
@@ -29,7 +34,9 @@ mod error;
 mod logon_info;
 mod ndr;
 mod policy;
+mod report;
 mod sid;
+mod ticket_sig;
 mod verify;
 
 use crate::context::AuthzElement;
@@ -40,7 +47,9 @@ pub use buffers::{
 pub use error::PacError;
 pub use logon_info::{group_attrs, GroupMembership, LogonInfo, SidAndAttributes};
 pub use policy::{check_ticket_pac, PacPolicy};
+pub use report::{SignatureCheck, SignatureKeys, SignatureReport};
 pub use sid::{domain_rid_name, Sid, MAX_SUB_AUTHORITIES};
+pub use ticket_sig::{ticket_signature_input, TicketSignatureInput};
 pub use verify::KERB_NON_KERB_CKSUM_SALT;
 
 use ndr::Cursor;
@@ -110,6 +119,8 @@ pub struct Pac {
     kdc_sig: Option<SignatureData>,
     ticket_sig: Option<SignatureData>,
     full_sig: Option<SignatureData>,
+    /// Set by [`check_ticket_pac`] once the server signature verified.
+    server_verified: bool,
 }
 
 impl std::fmt::Debug for Pac {
@@ -227,6 +238,7 @@ impl Pac {
             kdc_sig: None,
             ticket_sig: None,
             full_sig: None,
+            server_verified: false,
         };
 
         for b in pac.buffers.clone() {

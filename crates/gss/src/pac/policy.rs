@@ -47,7 +47,7 @@ pub fn check_ticket_pac(
     authtime: i64,
     policy: PacPolicy,
 ) -> Result<Option<Pac>, PacError> {
-    let Some(pac) = Pac::from_authorization_data(ad)? else {
+    let Some(mut pac) = Pac::from_authorization_data(ad)? else {
         return if policy.require_pac {
             Err(PacError::NoPac)
         } else {
@@ -58,6 +58,7 @@ pub fn check_ticket_pac(
     // MS-PAC 2.8.1: the server signature, keyed with the service key.
     if !policy.dangerous_skip_server_signature {
         pac.verify_server_signature(service_key)?;
+        pac.server_verified = true;
     }
 
     // MS-PAC 2.7: the PAC belongs to this ticket.

@@ -9,7 +9,16 @@ use super::{buffer_type, Pac, PacError};
 /// KERB_NON_KERB_CKSUM_SALT: the key usage of every PAC signature (MS-PAC 2.8.1).
 pub const KERB_NON_KERB_CKSUM_SALT: u32 = 17;
 
-fn check(which: &'static str, sig: &SignatureData, key: &Key, data: &[u8]) -> Result<(), PacError> {
+/// KERB_CHECKSUM_HMAC_MD5, the RC4-era PAC signature type.
+#[cfg(feature = "rc4")]
+const HMAC_MD5: i32 = -138;
+
+pub(super) fn check(
+    which: &'static str,
+    sig: &SignatureData,
+    key: &Key,
+    data: &[u8],
+) -> Result<(), PacError> {
     let unusable = PacError::UnusableChecksum {
         which,
         cksumtype: sig.cksumtype,
@@ -66,6 +75,36 @@ impl Pac {
         let server = Self::need(self.server_signature(), buffer_type::SERVER_CHECKSUM)?;
         let kdc = Self::need(self.kdc_signature(), buffer_type::KDC_CHECKSUM)?;
         check("KDC", kdc, krbtgt_key, &server.signature)
+    }
+
+    /// Verifies an HMAC-MD5 (type -138) server signature keyed with raw key bytes, as
+    /// Windows 2000/2003 domain controllers made for services with single-DES keys
+    /// (MS-PAC 2.8.1; RFC 4757 4 keyed with the 8 DES key bytes). kerbgate refuses DES
+    /// keys, so this is the only way to check such a signature. Legacy and weak.
+    ///
+    /// # Errors
+    /// [`PacError::MissingBuffer`] without server or KDC signature,
+    /// [`PacError::UnusableChecksum`] if the signature is not HMAC-MD5, and
+    /// [`PacError::BadSignature`] if it does not match.
+    #[cfg(feature = "rc4")]
+    pub fn verify_server_signature_hmac_md5_raw(&self, key_bytes: &[u8]) -> Result<(), PacError> {
+        let server = Self::need(self.server_signature(), buffer_type::SERVER_CHECKSUM)?;
+        let kdc = Self::need(self.kdc_signature(), buffer_type::KDC_CHECKSUM)?;
+        if server.cksumtype != HMAC_MD5 {
+            return Err(PacError::UnusableChecksum {
+                which: "server",
+                cksumtype: server.cksumtype,
+                enctype: 0,
+            });
+        }
+        let data = self.zeroed(&[Some(server), Some(kdc)]);
+        kerbgate_crypto::verify_hmac_md5_checksum_raw(
+            key_bytes,
+            KERB_NON_KERB_CKSUM_SALT,
+            &data,
+            &server.signature,
+        )
+        .map_err(|_| PacError::BadSignature { which: "server" })
     }
 
     /// Verifies the full PAC checksum with the krbtgt key (MS-PAC 2.8.5): a keyed
