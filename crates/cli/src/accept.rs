@@ -17,17 +17,17 @@ use std::sync::Arc;
 
 use clap::Args;
 use kerbgate::consts::GssMajor;
-use kerbgate::replay_file::FileReplayCache;
 use kerbgate::token::{parse_initial_context_token, Mech};
 use kerbgate::{
-    Accepted, Acceptor, AcceptorBuilder, ChannelBindings, Clock, FixedClock, Rejected,
-    SecurityContext, ServiceName, SpnegoExchange, SpnegoRejected, SystemClock, DEFAULT_SKEW_SECS,
+    Accepted, Acceptor, ChannelBindings, Clock, FixedClock, Rejected, SecurityContext, ServiceName,
+    SpnegoExchange, SpnegoRejected, SystemClock, DEFAULT_SKEW_SECS,
 };
 use kerbgate_keytab::KeytabName;
 use serde::Serialize;
 
 use crate::error::CliError;
 use crate::input::{decode_token_text, next_line, Line, TextError};
+use crate::replay_opts::ReplayOpts;
 
 /// `accept` options.
 #[derive(Args)]
@@ -82,11 +82,8 @@ pub(crate) struct AcceptorOpts {
     /// replaying captured tokens.
     #[arg(long, conflicts_with = "replay_cache")]
     dangerous_no_replay_cache: bool,
-    /// Replay cache: `memory` (default, private to this run), `file:PATH`, a file in
-    /// MIT's file2 format shared with other kerbgate and MIT processes on this host, or
-    /// (built with the `redis` feature) `redis://HOST:PORT[/DB]`, shared by a fleet.
-    #[arg(long, value_name = "KIND", value_parser = parse_replay_cache)]
-    replay_cache: Option<ReplayCacheSpec>,
+    #[command(flatten)]
+    replay: ReplayOpts,
 }
 
 /// Bytes given in hex on the command line.
@@ -98,62 +95,6 @@ pub(crate) struct Hex(pub(crate) Vec<u8>);
 pub(crate) struct Address {
     addrtype: u32,
     bytes: Vec<u8>,
-}
-
-/// Where `--replay-cache` keeps accepted authenticators.
-#[derive(Clone, Debug)]
-pub(crate) enum ReplayCacheSpec {
-    /// The acceptor's own in-memory cache.
-    Memory,
-    /// A file in MIT's file2 format.
-    File(PathBuf),
-    /// A Redis server (`redis://HOST:PORT[/DB]`), failing closed when unreachable.
-    #[cfg(feature = "redis")]
-    Redis(String),
-}
-
-/// Applies `--replay-cache` to an acceptor builder (shared by `accept` and `serve`).
-pub(crate) fn with_replay_cache(
-    b: AcceptorBuilder,
-    spec: Option<&ReplayCacheSpec>,
-) -> Result<AcceptorBuilder, CliError> {
-    match spec {
-        None | Some(ReplayCacheSpec::Memory) => Ok(b),
-        Some(ReplayCacheSpec::File(path)) => {
-            let cache = FileReplayCache::open(path).map_err(|e| CliError::msg(e.to_string()))?;
-            Ok(b.replay_cache(Arc::new(cache)))
-        }
-        #[cfg(feature = "redis")]
-        Some(ReplayCacheSpec::Redis(url)) => {
-            let cache = kerbgate_replay_redis::RedisReplayCache::open(url)
-                .map_err(|e| CliError::msg(e.to_string()))?;
-            Ok(b.replay_cache(Arc::new(cache)))
-        }
-    }
-}
-
-pub(crate) fn parse_replay_cache(s: &str) -> Result<ReplayCacheSpec, String> {
-    if s == "memory" {
-        return Ok(ReplayCacheSpec::Memory);
-    }
-    if let Some(path) = s.strip_prefix("file:").or_else(|| s.strip_prefix("file2:")) {
-        if path.is_empty() {
-            return Err("file: needs a path, e.g. file:/var/tmp/krb5_0.rcache2".into());
-        }
-        return Ok(ReplayCacheSpec::File(PathBuf::from(path)));
-    }
-    #[cfg(feature = "redis")]
-    if s.starts_with("redis://") {
-        return Ok(ReplayCacheSpec::Redis(s.to_owned()));
-    }
-    if s.starts_with("redis://") || s.starts_with("rediss://") {
-        return Err(
-            "this kerbgate build has no Redis replay cache; use memory or file:PATH".into(),
-        );
-    }
-    Err(format!(
-        "unknown replay cache {s:?}: expected memory or file:PATH"
-    ))
 }
 
 /// Parses `--service` (shared by the subcommands that take it).
@@ -242,7 +183,7 @@ impl AcceptorOpts {
         if self.dangerous_no_replay_cache {
             b = b.dangerous_disable_replay_cache();
         }
-        Ok(with_replay_cache(b, self.replay_cache.as_ref())?.build()?)
+        Ok(self.replay.apply(b)?.build()?)
     }
 }
 

@@ -19,6 +19,7 @@ mod input;
 mod inspect;
 mod keytab;
 mod pipe;
+mod replay_opts;
 mod serve_http;
 mod serve_imap;
 mod style;

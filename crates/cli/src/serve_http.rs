@@ -56,10 +56,8 @@ pub(crate) struct ServeArgs {
     /// Maximum clock skew in seconds.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_SKEW_SECS)]
     skew: u32,
-    /// Replay cache: `memory` (default) or `file:PATH` (MIT file2 format, shared with
-    /// other kerbgate and MIT processes on this host).
-    #[arg(long, value_name = "KIND", value_parser = crate::accept::parse_replay_cache)]
-    replay_cache: Option<crate::accept::ReplayCacheSpec>,
+    #[command(flatten)]
+    replay: crate::replay_opts::ReplayOpts,
 }
 
 impl ServeArgs {
@@ -74,7 +72,7 @@ impl ServeArgs {
         for s in &self.services {
             b = b.service(s.clone());
         }
-        Ok(crate::accept::with_replay_cache(b, self.replay_cache.as_ref())?.build()?)
+        Ok(self.replay.apply(b)?.build()?)
     }
 }
 

@@ -49,10 +49,8 @@ pub(crate) struct ImapArgs {
     /// Serve IMAP on this address (port 0 picks one; printed on standard output).
     #[arg(long = "imap", value_name = "ADDR")]
     imap: SocketAddr,
-    /// Replay cache: `memory` (default) or `file:PATH` (MIT file2 format, shared with
-    /// other kerbgate and MIT processes on this host).
-    #[arg(long, value_name = "KIND", value_parser = crate::accept::parse_replay_cache)]
-    replay_cache: Option<crate::accept::ReplayCacheSpec>,
+    #[command(flatten)]
+    replay: crate::replay_opts::ReplayOpts,
     /// Allow an address other than loopback.
     #[arg(long)]
     listen_any: bool,
@@ -148,7 +146,7 @@ fn build(args: &ImapArgs) -> Result<Shared, CliError> {
     if let Some(name) = AcceptorPrincipals::parse(&args.hostname)?.service_name("imap")? {
         b = b.service(name);
     }
-    let b = crate::accept::with_replay_cache(b, args.replay_cache.as_ref())?;
+    let b = args.replay.apply(b)?;
     let acceptor = Arc::new(b.build()?);
 
     let mut layers = Vec::new();
