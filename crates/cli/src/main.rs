@@ -15,6 +15,7 @@ mod accept;
 mod demo;
 mod doctor;
 mod error;
+mod imap_proto;
 mod input;
 mod inspect;
 mod keytab;

@@ -20,11 +20,11 @@ use kerbgate_sasl::{
 };
 
 use crate::error::CliError;
+use crate::imap_proto::{
+    base64_encode, parse_auth_line, parse_command, Command, InitialResponse, LineBuffer, NextLine,
+    MAX_AUTH_LINE, MAX_LINE,
+};
 
-/// Longest command line.
-const MAX_LINE: usize = 8 * 1024;
-/// Longest AUTHENTICATE continuation line (base64 of a context token with a PAC).
-const MAX_AUTH_LINE: usize = 96 * 1024;
 /// Most simultaneous connections.
 const MAX_CONNECTIONS: usize = 64;
 /// Idle time before a connection is dropped.
@@ -251,7 +251,7 @@ struct Connection {
     /// Bytes from the socket not yet unwrapped.
     raw: Vec<u8>,
     /// Cleartext not yet consumed as lines.
-    plain: Vec<u8>,
+    plain: LineBuffer,
     user: Option<String>,
 }
 
@@ -262,7 +262,7 @@ impl Connection {
             shared,
             layer: None,
             raw: Vec::new(),
-            plain: Vec::new(),
+            plain: LineBuffer::default(),
             user: None,
         }
     }
@@ -278,36 +278,11 @@ impl Connection {
     /// One CRLF- (or LF-) terminated line, without the terminator, at most `max` long.
     fn read_line(&mut self, max: usize) -> Result<Vec<u8>, ReadError> {
         loop {
-            if let Some(pos) = self.plain.iter().position(|&b| b == b'\n') {
-                if pos > max {
-                    self.plain.drain(..=pos);
-                    return Err(ReadError::TooLong);
-                }
-                let mut line: Vec<u8> = self.plain.drain(..=pos).collect();
-                line.pop();
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                return Ok(line);
+            match self.plain.next_line(max) {
+                NextLine::Line(line) => return Ok(line),
+                NextLine::TooLong => return Err(ReadError::TooLong),
+                NextLine::NeedMore => self.fill()?,
             }
-            if self.plain.len() > max {
-                // Discard up to the line's end, then report.
-                self.plain.clear();
-                self.skip_to_newline()?;
-                return Err(ReadError::TooLong);
-            }
-            self.fill()?;
-        }
-    }
-
-    fn skip_to_newline(&mut self) -> Result<(), ReadError> {
-        loop {
-            self.fill()?;
-            if let Some(pos) = self.plain.iter().position(|&b| b == b'\n') {
-                self.plain.drain(..=pos);
-                return Ok(());
-            }
-            self.plain.clear();
         }
     }
 
@@ -319,11 +294,11 @@ impl Connection {
         }
         let got = buf.get(..n).unwrap_or_default();
         match &mut self.layer {
-            None => self.plain.extend_from_slice(got),
+            None => self.plain.push(got),
             Some(layer) => {
                 self.raw.extend_from_slice(got);
                 while let Some(data) = layer.unwrap(&mut self.raw).map_err(ReadError::Layer)? {
-                    self.plain.extend_from_slice(&data);
+                    self.plain.push(&data);
                 }
             }
         }
@@ -355,24 +330,16 @@ impl Connection {
 
     /// Handles one command line; `false` ends the connection.
     fn command(&mut self, line: &[u8]) -> Result<bool, ReadError> {
-        let Ok(text) = std::str::from_utf8(line) else {
-            self.send("* BAD command is not UTF-8\r\n")?;
-            return Ok(true);
+        let request = match parse_command(line) {
+            Ok(r) => r,
+            Err(e) => {
+                self.send(&e.reply())?;
+                return Ok(true);
+            }
         };
-        let mut parts = text.split(' ');
-        let tag = parts.next().unwrap_or("");
-        let valid_tag = !tag.is_empty()
-            && tag
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && !b"(){%*\"\\+".contains(&b));
-        if !valid_tag {
-            self.send("* BAD missing or invalid tag\r\n")?;
-            return Ok(true);
-        }
-        let verb = parts.next().unwrap_or("").to_ascii_uppercase();
-        let args: Vec<&str> = parts.collect();
-        match (verb.as_str(), args.as_slice()) {
-            ("CAPABILITY", []) => {
+        let tag = request.tag;
+        match request.command {
+            Command::Capability => {
                 let caps = if self.user.is_some() {
                     "* CAPABILITY IMAP4rev1\r\n"
                 } else {
@@ -381,24 +348,18 @@ impl Connection {
                 self.send(caps)?;
                 self.send(&format!("{tag} OK CAPABILITY completed\r\n"))?;
             }
-            ("NOOP", []) => self.send(&format!("{tag} OK NOOP completed\r\n"))?,
-            ("LOGOUT", []) => {
+            Command::Noop => self.send(&format!("{tag} OK NOOP completed\r\n"))?,
+            Command::Logout => {
                 self.send("* BYE kerbgate logging out\r\n")?;
                 self.send(&format!("{tag} OK LOGOUT completed\r\n"))?;
                 return Ok(false);
             }
-            ("LOGIN", _) => self.send(&format!(
+            Command::Login => self.send(&format!(
                 "{tag} NO [PRIVACYREQUIRED] LOGIN disabled; use AUTHENTICATE GSSAPI\r\n"
             ))?,
-            ("AUTHENTICATE", [mech, rest @ ..]) if rest.len() <= 1 => {
-                self.authenticate(tag, mech, rest.first().copied())?;
+            Command::Authenticate { mech, initial } => {
+                self.authenticate(tag, mech, initial)?;
             }
-            ("AUTHENTICATE", _) => {
-                self.send(&format!(
-                    "{tag} BAD AUTHENTICATE mechanism [initial-response]\r\n"
-                ))?;
-            }
-            _ => self.send(&format!("{tag} BAD unknown command or arguments\r\n"))?,
         }
         Ok(true)
     }
@@ -407,7 +368,7 @@ impl Connection {
         &mut self,
         tag: &str,
         mech: &str,
-        initial: Option<&str>,
+        initial: Option<InitialResponse>,
     ) -> Result<(), ReadError> {
         if self.user.is_some() {
             return self.send(&format!("{tag} BAD already authenticated\r\n"));
@@ -424,11 +385,10 @@ impl Connection {
 
         // RFC 4959: "=" is an empty initial response; none means an empty challenge first.
         let mut response = match initial {
-            Some("=") => Vec::new(),
-            Some(b64) => match base64_decode(b64.as_bytes()) {
-                Some(v) => v,
-                None => return self.send(&format!("{tag} BAD invalid base64\r\n")),
-            },
+            Some(InitialResponse::Data(v)) => v,
+            Some(InitialResponse::InvalidBase64) => {
+                return self.send(&format!("{tag} BAD invalid base64\r\n"));
+            }
             None => {
                 self.send("+ \r\n")?;
                 match self.auth_line()? {
@@ -473,13 +433,13 @@ impl Connection {
                     // bytes the client sent early are protected ones.
                     self.user = Some(user);
                     if let Some(layer) = done.security {
-                        self.raw = std::mem::take(&mut self.plain);
+                        self.raw = self.plain.take_buffered();
                         self.layer = Some(layer);
                         if let Some(layer) = &mut self.layer {
                             while let Some(data) =
                                 layer.unwrap(&mut self.raw).map_err(ReadError::Layer)?
                             {
-                                self.plain.extend_from_slice(&data);
+                                self.plain.push(&data);
                             }
                         }
                     }
@@ -503,91 +463,6 @@ impl Connection {
             Err(ReadError::TooLong) => return Ok(Err("BAD response line too long")),
             Err(e) => return Err(e),
         };
-        if line == b"*" {
-            return Ok(Err("BAD authentication cancelled"));
-        }
-        Ok(base64_decode(&line).ok_or("BAD invalid base64"))
-    }
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn base64_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                let idx = (n >> (18 - 6 * i)) & 63;
-                out.push(char::from(B64.get(idx as usize).copied().unwrap_or(b'A')));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// Strict RFC 4648 base64 with padding; `None` for anything else.
-fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
-    if text.len() % 4 != 0 {
-        return None;
-    }
-    let value = |c: u8| {
-        B64.iter()
-            .position(|&x| x == c)
-            .and_then(|p| u32::try_from(p).ok())
-    };
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let quads = text.len() / 4;
-    for (q, chunk) in text.chunks(4).enumerate() {
-        let last = q + 1 == quads;
-        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && !last) {
-            return None;
-        }
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            let v = if i >= 4 - pad { 0 } else { value(c)? };
-            n = n << 6 | v;
-        }
-        let bytes = n.to_be_bytes();
-        out.extend_from_slice(bytes.get(1..4 - pad)?);
-    }
-    Some(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_round_trips_and_rejects_junk() {
-        for len in 0..10 {
-            let data: Vec<u8> = (0..len)
-                .map(|i| u8::try_from((i * 37 + 200) % 256).unwrap())
-                .collect();
-            assert_eq!(
-                base64_decode(base64_encode(&data).as_bytes()).unwrap(),
-                data
-            );
-        }
-        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
-        assert_eq!(base64_encode(b"fo"), "Zm8=");
-        for bad in [
-            &b"Zm9"[..],
-            b"Zm=v",
-            b"Z===",
-            b"Zm8=Zm8=",
-            b"Zm9v\r\n",
-            b"Zm9-",
-        ] {
-            assert!(base64_decode(bad).is_none(), "{bad:?}");
-        }
+        Ok(parse_auth_line(&line))
     }
 }
