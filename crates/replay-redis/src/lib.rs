@@ -5,28 +5,65 @@
 //! [`ReplayRecord::tag`]) under a namespace, the expiry covers the clock-skew window.
 //! `OK` means fresh; a nil reply means another server (or this one) saw it first.
 //!
+//! Threads sharing one cache (one acceptor serving many logins) share one connection:
+//! the commands of accepts in flight at the same moment go out as one pipelined batch
+//! and each thread gets its own reply (see `batch.rs`). The trait call stays synchronous.
+//!
 //! The kerbgate core stays sans-IO: this crate holds the network client (the `redis`
 //! crate with its default features off).
+//!
+//! ```no_run
+//! # fn main() -> Result<(), kerbgate::ReplayCacheError> {
+//! use kerbgate_replay_redis::{OnUnavailable, RedisReplayCache};
+//! let cache = RedisReplayCache::open("redis://:secret@127.0.0.1:6379/0")?
+//!     .namespace("imap-fleet")
+//!     .on_unavailable(OnUnavailable::FailClosed);
+//! # Ok(()) }
+//! ```
 //!
 //! When Redis cannot be reached the cache fails closed by default
 //! ([`ReplayCacheError::Unavailable`], so the login is refused with KRB_ERR_GENERIC);
 //! [`OnUnavailable::FallbackToMemory`] instead answers from a local in-memory cache and
-//! logs a warning, trading fleet-wide replay detection for availability.
+//! logs a warning, trading fleet-wide replay detection for availability. Every
+//! authenticator this process accepted through Redis is also kept in that local cache,
+//! so this process never accepts one twice, even if Redis loses its data.
+//!
+//! # Features
+//! - `tls`: `rediss://` URLs, through rustls with RustCrypto's pure-Rust provider
+//!   (`rustls-rustcrypto`, which calls itself alpha); trust the system roots or a CA
+//!   given with [`RedisReplayCache::root_ca_pem`].
 //!
 //! # Limitations
-//! - One connection per cache, used by one accept at a time; requests are not pipelined.
-//! - No TLS (`rediss://`) in this build; a password in the URL
-//!   (`redis://:PASSWORD@HOST:PORT/DB`) is sent in clear text.
+//! - One connection per cache and one batch in flight at a time; a fleet scales by
+//!   processes, not by connections per process.
+//! - Without the `tls` feature a password in the URL (`redis://:PASSWORD@HOST:PORT/DB`)
+//!   is sent in clear text.
+//! - Replay detection across servers lasts only as long as Redis keeps its data: run it
+//!   with persistence (`appendonly yes`) if a restart must not forget accepted
+//!   authenticators.
+//! - After a failed connection the cache waits 200 ms before trying Redis again;
+//!   requests in that time get the configured unavailable answer at once.
 
 #![forbid(unsafe_code)]
 
+mod batch;
+
 use std::fmt;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kerbgate::{
     MemoryReplayCache, ReplayCache, ReplayCacheError, ReplayRecord, ReplayVerdict, Timestamp,
 };
+
+use crate::batch::{Batcher, Request};
+
+/// How long to answer "unavailable" without trying after a failed connection.
+const RETRY_AFTER: Duration = Duration::from_millis(200);
+/// Most commands in one pipelined round trip.
+const MAX_BATCH: usize = 256;
+/// Largest CA file read by [`RedisReplayCache::root_ca_pem`].
+pub const MAX_CA_PEM: usize = 1 << 20;
 
 /// What to do when Redis cannot be reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -42,13 +79,23 @@ pub enum OnUnavailable {
 
 /// A replay cache in Redis.
 pub struct RedisReplayCache {
+    #[cfg(feature = "tls")]
+    url: String,
     client: redis::Client,
     display: String,
-    conn: Mutex<Option<redis::Connection>>,
+    conn: Mutex<Link>,
+    batcher: Batcher,
     namespace: String,
     timeout: Duration,
     on_unavailable: OnUnavailable,
-    fallback: MemoryReplayCache,
+    local: MemoryReplayCache,
+}
+
+/// The connection, or when the last attempt failed.
+#[derive(Default)]
+struct Link {
+    conn: Option<redis::Connection>,
+    failed_at: Option<Instant>,
 }
 
 impl fmt::Debug for RedisReplayCache {
@@ -70,28 +117,62 @@ fn unavailable(server: &str, e: impl fmt::Display) -> ReplayCacheError {
     }
 }
 
+/// `url` without user name or password, for errors and logs.
+fn redacted(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("redis", url));
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://{rest}")
+}
+
 impl RedisReplayCache {
-    /// A cache on the Redis server at `url` (`redis://HOST:PORT[/DB]`). Connects on
-    /// first use, and again after any error.
+    /// A cache on the Redis server at `url`: `redis://[[USER]:PASSWORD@]HOST:PORT[/DB]`,
+    /// or `rediss://...` for TLS (with the `tls` feature). Connects on first use, and
+    /// again after any error.
     ///
     /// # Errors
-    /// [`ReplayCacheError::Unavailable`] when `url` is not a Redis URL.
+    /// [`ReplayCacheError::Unavailable`] when `url` is not a Redis URL this build can use.
     pub fn open(url: &str) -> Result<Self, ReplayCacheError> {
-        // Shown in errors and Debug without any password.
-        let display = match url.rsplit_once('@') {
-            Some((_, host)) => format!("redis://{host}"),
-            None => url.to_owned(),
-        };
+        let display = redacted(url);
+        #[cfg(feature = "tls")]
+        if url.starts_with("rediss://") {
+            install_crypto_provider();
+        }
         let client = redis::Client::open(url).map_err(|e| unavailable(&display, e))?;
         Ok(RedisReplayCache {
+            #[cfg(feature = "tls")]
+            url: url.to_owned(),
             client,
             display,
-            conn: Mutex::new(None),
+            conn: Mutex::new(Link::default()),
+            batcher: Batcher::new(MAX_BATCH),
             namespace: "kerbgate-rc".to_owned(),
             timeout: Duration::from_secs(2),
             on_unavailable: OnUnavailable::FailClosed,
-            fallback: MemoryReplayCache::new(),
+            local: MemoryReplayCache::new(),
         })
+    }
+
+    /// Trust only the CA certificates in `pem` (PEM text) for a `rediss://` server,
+    /// instead of the system's roots.
+    ///
+    /// # Errors
+    /// [`ReplayCacheError::Unavailable`] when `pem` is over [`MAX_CA_PEM`] bytes or the
+    /// client cannot be built with it.
+    #[cfg(feature = "tls")]
+    pub fn root_ca_pem(mut self, pem: &[u8]) -> Result<Self, ReplayCacheError> {
+        if pem.len() > MAX_CA_PEM {
+            return Err(unavailable(
+                &self.display,
+                format!("CA file of {} bytes, limit {MAX_CA_PEM}", pem.len()),
+            ));
+        }
+        let certs = redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(pem.to_vec()),
+        };
+        self.client = redis::Client::build_with_tls(self.url.as_str(), certs)
+            .map_err(|e| unavailable(&self.display, e))?;
+        Ok(self)
     }
 
     /// Prefix of every key (default `kerbgate-rc`); servers sharing it share the cache.
@@ -117,9 +198,10 @@ impl RedisReplayCache {
 
     /// The key naming `record`: namespace, service principal, hex tag.
     pub fn key(&self, record: &ReplayRecord<'_>) -> String {
+        use std::fmt::Write;
         let mut key = format!("{}:{}:", self.namespace, record.server);
         for b in record.tag() {
-            key.push_str(&format!("{b:02x}"));
+            let _ = write!(key, "{b:02x}");
         }
         key
     }
@@ -135,26 +217,72 @@ impl RedisReplayCache {
         Ok(conn)
     }
 
-    fn set_nx(&self, key: &str, ttl_ms: u64) -> Result<ReplayVerdict, ReplayCacheError> {
-        let mut guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let mut conn = match guard.take() {
+    /// Sends one batch as one pipeline; called by one thread at a time.
+    fn flush(&self, batch: &[Request]) -> Result<Vec<ReplayVerdict>, ReplayCacheError> {
+        let mut link = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut conn = match link.conn.take() {
             Some(c) => c,
-            None => self.connect()?,
+            None => {
+                if let Some(at) = link.failed_at {
+                    if at.elapsed() < RETRY_AFTER {
+                        return Err(unavailable(
+                            &self.display,
+                            "the last connection attempt failed moments ago",
+                        ));
+                    }
+                }
+                match self.connect() {
+                    Ok(c) => c,
+                    Err(e) => {
+                        link.failed_at = Some(Instant::now());
+                        return Err(e);
+                    }
+                }
+            }
         };
-        let reply: Option<String> = redis::cmd("SET")
-            .arg(key)
-            .arg(1)
-            .arg("NX")
-            .arg("PX")
-            .arg(ttl_ms)
-            .query(&mut conn)
-            .map_err(|e| unavailable(&self.display, e))?;
-        *guard = Some(conn);
-        Ok(match reply {
-            Some(_) => ReplayVerdict::Fresh,
-            None => ReplayVerdict::Replay,
-        })
+
+        let mut pipe = redis::pipe();
+        for r in batch {
+            pipe.cmd("SET")
+                .arg(&r.key)
+                .arg(1)
+                .arg("NX")
+                .arg("PX")
+                .arg(r.ttl_ms);
+        }
+        // Any error drops the connection, so a late reply can never be read as the
+        // answer to a later batch.
+        let replies: Vec<redis::Value> = match pipe.query(&mut conn) {
+            Ok(r) => r,
+            Err(e) => {
+                link.failed_at = Some(Instant::now());
+                return Err(unavailable(&self.display, e));
+            }
+        };
+        let mut verdicts = Vec::with_capacity(replies.len());
+        for reply in replies {
+            verdicts.push(match reply {
+                redis::Value::Okay => ReplayVerdict::Fresh,
+                redis::Value::SimpleString(s) if s == "OK" => ReplayVerdict::Fresh,
+                redis::Value::Nil => ReplayVerdict::Replay,
+                other => {
+                    return Err(unavailable(
+                        &self.display,
+                        format!("unexpected reply to SET NX: {other:?}"),
+                    ))
+                }
+            });
+        }
+        link.conn = Some(conn);
+        link.failed_at = None;
+        Ok(verdicts)
     }
+}
+
+#[cfg(feature = "tls")]
+fn install_crypto_provider() {
+    // Fails only when a provider is already installed, which is as good.
+    let _ = rustls_rustcrypto::provider().install_default();
 }
 
 impl ReplayCache for RedisReplayCache {
@@ -171,8 +299,19 @@ impl ReplayCache for RedisReplayCache {
             .max(1);
         let key = self.key(record);
 
-        match self.set_nx(&key, secs.saturating_mul(1000)) {
-            Ok(v) => Ok(v),
+        match self
+            .batcher
+            .submit(key, secs.saturating_mul(1000), |b| self.flush(b))
+        {
+            Ok(ReplayVerdict::Fresh) => {
+                // Also remember it here: if Redis forgets it (a restart without
+                // persistence), this process still refuses it as a replay.
+                match self.local.check_and_insert(record, now, window_secs) {
+                    Ok(ReplayVerdict::Replay) => Ok(ReplayVerdict::Replay),
+                    Ok(ReplayVerdict::Fresh) | Err(_) => Ok(ReplayVerdict::Fresh),
+                }
+            }
+            Ok(ReplayVerdict::Replay) => Ok(ReplayVerdict::Replay),
             Err(e) => match self.on_unavailable {
                 OnUnavailable::FailClosed => Err(e),
                 OnUnavailable::FallbackToMemory => {
@@ -180,9 +319,21 @@ impl ReplayCache for RedisReplayCache {
                         "{e}; answering from this process's memory replay cache, so \
                          replays across servers are not detected until redis is back"
                     );
-                    self.fallback.check_and_insert(record, now, window_secs)
+                    self.local.check_and_insert(record, now, window_secs)
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_shown_without_credentials() {
+        assert_eq!(redacted("redis://:pw@h:1/0"), "redis://h:1/0");
+        assert_eq!(redacted("rediss://u:p@w@h:1"), "rediss://h:1");
+        assert_eq!(redacted("redis://h:1"), "redis://h:1");
     }
 }
