@@ -75,13 +75,38 @@ impl ReplayOpts {
                     Fallback::FailClosed => OnUnavailable::FailClosed,
                     Fallback::Local => OnUnavailable::FallbackToMemory,
                 };
-                let cache = RedisReplayCache::open(url)
+                let mut cache = RedisReplayCache::open(url)
                     .map_err(|e| CliError::msg(e.to_string()))?
                     .on_unavailable(policy);
+                if let Some(path) = &self.replay_cache_ca {
+                    let pem = read_capped(path, kerbgate_replay_redis::MAX_CA_PEM)?;
+                    cache = cache
+                        .root_ca_pem(&pem)
+                        .map_err(|e| CliError::msg(e.to_string()))?;
+                }
                 Ok(b.replay_cache(Arc::new(cache)))
             }
         }
     }
+}
+
+/// Reads at most `max` bytes of `path`, refusing a longer file.
+#[cfg(feature = "redis")]
+fn read_capped(path: &std::path::Path, max: usize) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::msg(format!("replay cache CA file {}: {e}", path.display())))?;
+    let mut pem = Vec::new();
+    file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut pem)
+        .map_err(|e| CliError::msg(format!("replay cache CA file {}: {e}", path.display())))?;
+    if pem.len() > max {
+        return Err(CliError::msg(format!(
+            "replay cache CA file {} is over {max} bytes; give the CA certificates only",
+            path.display()
+        )));
+    }
+    Ok(pem)
 }
 
 /// Parses `--replay-cache`.

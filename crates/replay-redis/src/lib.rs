@@ -26,7 +26,9 @@
 //! [`OnUnavailable::FallbackToMemory`] instead answers from a local in-memory cache and
 //! logs a warning, trading fleet-wide replay detection for availability. Every
 //! authenticator this process accepted through Redis is also kept in that local cache,
-//! so this process never accepts one twice, even if Redis loses its data.
+//! so this process never accepts one twice, even if Redis loses its data; those accepted
+//! from the local cache while Redis was away are sent to Redis once it is back (at most
+//! 100 000), so that other servers refuse them from then on.
 //!
 //! # Features
 //! - `tls`: `rediss://` URLs, through rustls with RustCrypto's pure-Rust provider
@@ -62,6 +64,8 @@ use crate::batch::{Batcher, Request};
 const RETRY_AFTER: Duration = Duration::from_millis(200);
 /// Most commands in one pipelined round trip.
 const MAX_BATCH: usize = 256;
+/// Most authenticators accepted from the local cache that wait to be sent to Redis.
+const MAX_BACKLOG: usize = 100_000;
 /// Largest CA file read by [`RedisReplayCache::root_ca_pem`].
 pub const MAX_CA_PEM: usize = 1 << 20;
 
@@ -89,6 +93,9 @@ pub struct RedisReplayCache {
     timeout: Duration,
     on_unavailable: OnUnavailable,
     local: MemoryReplayCache,
+    /// Keys accepted from `local` while Redis was unreachable, with their expiry; sent
+    /// to Redis with the first batch after it is back.
+    backlog: Mutex<Vec<(String, Instant)>>,
 }
 
 /// The connection, or when the last attempt failed.
@@ -149,6 +156,7 @@ impl RedisReplayCache {
             timeout: Duration::from_secs(2),
             on_unavailable: OnUnavailable::FailClosed,
             local: MemoryReplayCache::new(),
+            backlog: Mutex::new(Vec::new()),
         })
     }
 
@@ -242,6 +250,24 @@ impl RedisReplayCache {
         };
 
         let mut pipe = redis::pipe();
+
+        // Authenticators accepted locally while Redis was away go first, so that other
+        // servers refuse them from now on; their replies are not needed.
+        let backlog = std::mem::take(&mut *self.backlog.lock().unwrap_or_else(|e| e.into_inner()));
+        let now = Instant::now();
+        for (key, until) in &backlog {
+            let Some(left) = until.checked_duration_since(now) else {
+                continue;
+            };
+            let ms = u64::try_from(left.as_millis()).unwrap_or(u64::MAX).max(1);
+            pipe.cmd("SET")
+                .arg(key)
+                .arg(1)
+                .arg("NX")
+                .arg("PX")
+                .arg(ms)
+                .ignore();
+        }
         for r in batch {
             pipe.cmd("SET")
                 .arg(&r.key)
@@ -256,6 +282,7 @@ impl RedisReplayCache {
             Ok(r) => r,
             Err(e) => {
                 link.failed_at = Some(Instant::now());
+                self.keep_backlog(backlog);
                 return Err(unavailable(&self.display, e));
             }
         };
@@ -276,6 +303,16 @@ impl RedisReplayCache {
         link.conn = Some(conn);
         link.failed_at = None;
         Ok(verdicts)
+    }
+}
+
+impl RedisReplayCache {
+    /// Puts unsent backlog entries back, within [`MAX_BACKLOG`].
+    fn keep_backlog(&self, mut entries: Vec<(String, Instant)>) {
+        let mut backlog = self.backlog.lock().unwrap_or_else(|e| e.into_inner());
+        entries.append(&mut backlog);
+        entries.truncate(MAX_BACKLOG);
+        *backlog = entries;
     }
 }
 
@@ -319,7 +356,15 @@ impl ReplayCache for RedisReplayCache {
                         "{e}; answering from this process's memory replay cache, so \
                          replays across servers are not detected until redis is back"
                     );
-                    self.local.check_and_insert(record, now, window_secs)
+                    let verdict = self.local.check_and_insert(record, now, window_secs)?;
+                    if verdict == ReplayVerdict::Fresh {
+                        let ttl = Duration::from_secs(secs);
+                        let mut backlog = self.backlog.lock().unwrap_or_else(|e| e.into_inner());
+                        if backlog.len() < MAX_BACKLOG {
+                            backlog.push((self.key(record), Instant::now() + ttl));
+                        }
+                    }
+                    Ok(verdict)
                 }
             },
         }
