@@ -203,6 +203,9 @@ pub(crate) struct JsonAccepted {
     expires: i64,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub(crate) spnego: bool,
+    /// The ticket's PAC, last and only when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pac: Option<crate::pac_json::JsonPac>,
 }
 
 /// The `--json` line of a refused token.
@@ -295,6 +298,11 @@ pub(crate) fn accepted_json(ctx: &SecurityContext, output: Option<&[u8]>) -> Jso
         delegated: ctx.delegated().is_some(),
         expires: ctx.expires(),
         spnego: false,
+        pac: ctx.pac().map(|p| {
+            // The acceptor verified the server signature; the rest needs the krbtgt key.
+            let reports = p.check_signatures(&kerbgate::pac::SignatureKeys::none());
+            crate::pac_json::pac_json(p, &reports)
+        }),
     }
 }
 

@@ -5,19 +5,28 @@
 //! (RFC 4120 section 5.5.1) its options and the ticket's realm, service, enctype and
 //! kvno; for an AP-REP (5.5.2) the enc-part's enctype; for a KRB-ERROR (5.9.1) the
 //! error code, server time, realm, service and e-text. SPNEGO is named, not unwrapped.
+//!
+//! The ticket's PAC (MS-PAC) is encrypted with the service key: with `--keytab` the
+//! ticket is decrypted (RFC 4120 5.3, key usage 2) and the PAC shown with its server
+//! signature checked; without, the output says it is there to be decrypted.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
-use kerbgate::consts::{ap_options, GssMajor};
+use kerbgate::consts::{ap_options, key_usage, GssMajor};
 use kerbgate::der::{DecodeError, Reader};
 use kerbgate::messages::{ApRep, ApReq, KrbError, PrincipalName};
+use kerbgate::pac::{Pac, SignatureKeys, SignatureReport};
 use kerbgate::token::{parse_initial_context_token, Framing, Mech, TokenId};
+use kerbgate::KeyTable;
+use kerbgate_keytab::KeytabName;
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use crate::error::CliError;
 use crate::input::{decode_token_text, enctype_name, next_line, Line, TextError};
+use crate::pac_json::{pac_json, print_pac_text, JsonPac};
 
 /// `inspect` options.
 #[derive(Args)]
@@ -25,6 +34,10 @@ pub(crate) struct InspectArgs {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    /// Decrypt an AP-REQ's ticket with this keytab (FILE:path or a path) and show its
+    /// PAC. Nothing else is checked: use `doctor` or `accept` for that.
+    #[arg(long, value_name = "NAME")]
+    keytab: Option<String>,
     /// The token, hex or base64; `-` reads it from standard input.
     #[arg(value_name = "TOKEN")]
     token: String,
@@ -48,6 +61,14 @@ struct Report {
     krb_error: Option<KrbErrorInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'static str>,
+    /// With `--keytab`: the ticket's PAC, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pac: Option<JsonPac>,
+    /// What is known of the PAC when it is not shown (encrypted, absent, unreadable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pac_note: Option<String>,
+    #[serde(skip)]
+    pac_reports: Vec<SignatureReport>,
 }
 
 #[derive(Serialize)]
@@ -143,11 +164,53 @@ fn krb_error_info(der: &[u8]) -> Result<KrbErrorInfo, DecodeError> {
     })
 }
 
+const PAC_ENCRYPTED: &str =
+    "any PAC is encrypted in the ticket; pass --keytab with the service key to show it";
+
+/// With the service's keytab: decrypts the ticket (key usage 2) and reads its PAC.
+fn fill_pac(r: &mut Report, der: &[u8], keys: &KeyTable) {
+    let Ok(req) = ApReq::from_der(der) else {
+        return;
+    };
+    let enc = req.ticket.enc_part;
+    let sname = req.ticket.server_principal();
+    // RFC 4120 5.2.9: the keytab's key of the ticket's enctype and kvno decrypts it.
+    let opened = keys
+        .for_principal(&sname, false)
+        .filter(|k| k.enctype() == enc.etype)
+        .filter(|k| {
+            enc.kvno
+                .is_none_or(|v| k.kvno() == v || k.kvno() == v & 0xff)
+        })
+        .find_map(|k| {
+            let key = k.key()?;
+            let plain = key.decrypt(key_usage::TICKET, enc.cipher).ok()?;
+            Some((key, Zeroizing::new(plain)))
+        });
+    let Some((key, plain)) = opened else {
+        r.pac_note = Some(format!(
+            "the keytab has no key of this ticket's enctype and kvno for {sname} that \
+             decrypts it; the PAC stays hidden"
+        ));
+        return;
+    };
+    match Pac::from_enc_ticket_part(&plain) {
+        Ok(Some(pac)) => {
+            let keys = SignatureKeys::none().service(key).enc_ticket_part(&plain);
+            r.pac_reports = pac.check_signatures(&keys);
+            r.pac = Some(pac_json(&pac, &r.pac_reports));
+        }
+        Ok(None) => r.pac_note = Some("the ticket carries no PAC".into()),
+        Err(e) => r.pac_note = Some(format!("the ticket's PAC is unreadable: {e}")),
+    }
+}
+
 fn fill_kerberos(r: &mut Report, id: TokenId, body: &[u8]) -> Result<(), DecodeError> {
     match id {
         TokenId::ApReq => {
             r.token_id = Some("AP-REQ");
             r.ap_req = Some(ap_req_info(body)?);
+            r.pac_note = Some(PAC_ENCRYPTED.into());
         }
         TokenId::ApRep => {
             r.token_id = Some("AP-REP");
@@ -163,8 +226,23 @@ fn fill_kerberos(r: &mut Report, id: TokenId, body: &[u8]) -> Result<(), DecodeE
 
 const SPNEGO_NOTE: &str = "SPNEGO (RFC 4178) token; not yet unwrapped";
 
+/// Decodes what can be read without keys, and the PAC with them.
+fn inspect(token: &[u8], keys: Option<&KeyTable>) -> Result<Report, DecodeError> {
+    let mut r = inspect_clear(token)?;
+    if let (Some(keys), Some(_)) = (keys, &r.ap_req) {
+        // The AP-REQ parsed once already; find its body again the same way.
+        let body = match parse_initial_context_token(token) {
+            Ok(t) => t.body,
+            Err(_) => token,
+        };
+        r.pac_note = None;
+        fill_pac(&mut r, body, keys);
+    }
+    Ok(r)
+}
+
 /// Decodes what can be read without keys.
-fn inspect(token: &[u8]) -> Result<Report, DecodeError> {
+fn inspect_clear(token: &[u8]) -> Result<Report, DecodeError> {
     let mut r = Report {
         ok: true,
         framing: "raw",
@@ -251,6 +329,13 @@ fn print_text(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     if let Some(n) = r.note {
         writeln!(out, "note: {n}")?;
     }
+    if let Some(p) = &r.pac {
+        writeln!(out, "PAC:")?;
+        print_pac_text(out, p, &r.pac_reports, "  ")?;
+    }
+    if let Some(n) = &r.pac_note {
+        writeln!(out, "PAC: {n}")?;
+    }
     Ok(())
 }
 
@@ -269,8 +354,18 @@ fn token_text(arg: &str) -> Result<Result<String, TextError>, CliError> {
 
 /// Runs `kerbgate inspect`: exit 0 when the token decoded, 1 when it is malformed.
 pub(crate) fn run(args: &InspectArgs) -> Result<ExitCode, CliError> {
+    let keys = match &args.keytab {
+        Some(n) => {
+            let name = KeytabName::parse(n)?;
+            let keytab = name
+                .load()
+                .map_err(|e| CliError::msg(format!("keytab {name}: {e}")))?;
+            Some(KeyTable::from_keytab(&keytab))
+        }
+        None => None,
+    };
     let decoded = match token_text(&args.token)?.and_then(|t| decode_token_text(&t)) {
-        Ok(bytes) => inspect(&bytes).map_err(|e| (e.gss_major(), e.to_string())),
+        Ok(bytes) => inspect(&bytes, keys.as_ref()).map_err(|e| (e.gss_major(), e.to_string())),
         Err(e) => {
             let major = GssMajor::DefectiveToken;
             Err((major, format!("defective token ({}): {e}", major.name())))

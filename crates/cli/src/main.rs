@@ -19,6 +19,7 @@ mod imap_proto;
 mod input;
 mod inspect;
 mod keytab;
+mod pac_json;
 mod pipe;
 mod replay_opts;
 mod serve_http;

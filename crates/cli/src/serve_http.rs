@@ -25,7 +25,9 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use kerbgate::negotiate::{self, Outcome};
-use kerbgate::{Acceptor, ReloadingKeytab, ServiceName, SpnegoExchange, DEFAULT_SKEW_SECS};
+use kerbgate::{
+    Acceptor, GroupPolicy, ReloadingKeytab, ServiceName, SpnegoExchange, DEFAULT_SKEW_SECS,
+};
 
 use crate::error::CliError;
 
@@ -58,6 +60,8 @@ pub(crate) struct ServeArgs {
     skew: u32,
     #[command(flatten)]
     replay: crate::replay_opts::ReplayOpts,
+    #[command(flatten)]
+    groups: crate::pac_json::GroupOpts,
 }
 
 impl ServeArgs {
@@ -86,15 +90,20 @@ pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
         )));
     }
     let acceptor = Arc::new(args.acceptor()?);
+    let groups = Arc::new(args.groups.policy());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()
         .build()?;
-    runtime.block_on(serve(args.http, acceptor))?;
+    runtime.block_on(serve(args.http, acceptor, groups))?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(addr: SocketAddr, acceptor: Arc<Acceptor>) -> Result<(), CliError> {
+async fn serve(
+    addr: SocketAddr,
+    acceptor: Arc<Acceptor>,
+    groups: Arc<GroupPolicy>,
+) -> Result<(), CliError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| CliError::msg(format!("cannot listen on {addr}: {e}")))?;
@@ -116,12 +125,13 @@ async fn serve(addr: SocketAddr, acceptor: Arc<Acceptor>) -> Result<(), CliError
             continue;
         }
         let acceptor = Arc::clone(&acceptor);
+        let groups = Arc::clone(&groups);
         let open = Arc::clone(&open);
         tokio::spawn(async move {
             // One pending negotiation per connection (for second legs).
             let pending: Arc<Mutex<Option<SpnegoExchange>>> = Arc::new(Mutex::new(None));
             let service = service_fn(move |req| {
-                let reply = respond(&req, &acceptor, &pending, peer);
+                let reply = respond(&req, &acceptor, &groups, &pending, peer);
                 async move { Ok::<_, Infallible>(reply) }
             });
             let conn = http1::Builder::new()
@@ -139,6 +149,7 @@ async fn serve(addr: SocketAddr, acceptor: Arc<Acceptor>) -> Result<(), CliError
 fn respond(
     req: &Request<Incoming>,
     acceptor: &Arc<Acceptor>,
+    groups: &GroupPolicy,
     pending: &Mutex<Option<SpnegoExchange>>,
     peer: SocketAddr,
 ) -> Response<Full<Bytes>> {
@@ -160,8 +171,11 @@ fn respond(
             let outcome = negotiate::authenticate_token(&mut exchange, &token);
             if matches!(outcome, Outcome::Continue { .. }) {
                 *slot = Some(exchange);
+                outcome
+            } else {
+                // --require-group / --deny-group: 403 when the PAC's groups do not fit.
+                negotiate::apply_group_policy(outcome, &exchange, groups)
             }
-            outcome
         }
     };
 

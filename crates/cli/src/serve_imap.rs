@@ -51,6 +51,8 @@ pub(crate) struct ImapArgs {
     imap: SocketAddr,
     #[command(flatten)]
     replay: crate::replay_opts::ReplayOpts,
+    #[command(flatten)]
+    groups: crate::pac_json::GroupOpts,
     /// Allow an address other than loopback.
     #[arg(long)]
     listen_any: bool,
@@ -162,8 +164,9 @@ fn build(args: &ImapArgs) -> Result<Shared, CliError> {
     } else {
         RealmPart::Keep
     };
-    let mut policy =
-        Policy::new().username_format(UsernameFormat::new(args.lowercase_users, realm));
+    let mut policy = Policy::new()
+        .username_format(UsernameFormat::new(args.lowercase_users, realm))
+        .group_policy(args.groups.policy());
     for r in &args.realms {
         policy = policy.accept_realm(r);
     }
@@ -408,19 +411,15 @@ impl Connection {
                 }
                 Ok(Step::Done(done)) => {
                     let done = *done;
-                    let user =
-                        match shared
-                            .policy
-                            .authorize(&done.client, &done.service, &done.authzid)
-                        {
-                            Ok(u) => u,
-                            Err(e) => {
-                                eprintln!("kerbgate: imap: refused: {e}");
-                                return self.send(&format!(
-                                    "{tag} NO [AUTHORIZATIONFAILED] not authorized\r\n"
-                                ));
-                            }
-                        };
+                    let user = match shared.policy.authorize_negotiated(&done) {
+                        Ok(u) => u,
+                        Err(e) => {
+                            eprintln!("kerbgate: imap: refused: {e}");
+                            return self.send(&format!(
+                                "{tag} NO [AUTHORIZATIONFAILED] not authorized\r\n"
+                            ));
+                        }
+                    };
                     eprintln!(
                         "kerbgate: imap: {} logged in as {user} ({})",
                         done.client, done.layer

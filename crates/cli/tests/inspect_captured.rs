@@ -45,6 +45,7 @@ fn shows_the_clear_fields_of_a_captured_ap_req() {
             "ticket_enctype",
             "ticket_kvno",
             "authenticator_enctype",
+            "pac_note",
         ]
     );
     let v = &json_lines(&out)[0];
@@ -62,6 +63,8 @@ fn shows_the_clear_fields_of_a_captured_ap_req() {
             "ticket_enctype": "aes256-cts-hmac-sha1-96",
             "ticket_kvno": 1,
             "authenticator_enctype": "aes256-cts-hmac-sha1-96",
+            "pac_note": "any PAC is encrypted in the ticket; pass --keytab with the service key \
+                         to show it",
         })
     );
 }
@@ -180,7 +183,9 @@ fn text_output_names_each_field() {
                     ticket sname: imap/mail.kerbgate.test\n\
                     ticket enctype: arcfour-hmac\n\
                     ticket kvno: 1\n\
-                    authenticator enctype: aes256-cts-hmac-sha1-96\n";
+                    authenticator enctype: aes256-cts-hmac-sha1-96\n\
+                    PAC: any PAC is encrypted in the ticket; pass --keytab with the service \
+                    key to show it\n";
     assert_eq!(text, expected);
 }
 
@@ -215,4 +220,48 @@ fn malformed_input_exits_1_with_the_decode_error() {
 
     // Usage: no token at all.
     assert_eq!(code(&kerbgate(&["inspect"], "")), 2);
+}
+
+#[test]
+fn with_the_keytab_shows_the_mit_minimal_pac() {
+    let c = case("aes256-cts-hmac-sha1-96-mutual");
+    let keytab = common::captures().join(c.get("keytab"));
+    let keytab = keytab.to_str().unwrap();
+    let out = kerbgate(
+        &["inspect", "--json", "--keytab", keytab, c.get("token")],
+        "",
+    );
+    assert_eq!(code(&out), 0);
+    let v = &json_lines(&out)[0];
+    assert!(v.get("pac_note").is_none(), "{v}");
+    // MIT 1.20: client info and signatures only; the server signature checks out.
+    assert_eq!(v["pac"]["user_sid"], serde_json::Value::Null);
+    assert_eq!(v["pac"]["groups"], serde_json::json!([]));
+    assert_eq!(
+        v["pac"]["signatures"],
+        serde_json::json!({"server": "verified", "kdc": "not-checked", "ticket": "not-checked"})
+    );
+    let out = kerbgate(&["inspect", "--keytab", keytab, c.get("token")], "");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("PAC:\n  user SID: none\n"), "{text}");
+    assert!(
+        text.contains("  server signature (type 16): verified\n"),
+        "{text}"
+    );
+
+    // Another service's keytab cannot open the ticket: said so, still exit 0.
+    let other = common::captures().join("imap-aes128-cts-hmac-sha1-96.keytab");
+    let out = kerbgate(
+        &[
+            "inspect",
+            "--json",
+            "--keytab",
+            other.to_str().unwrap(),
+            c.get("token"),
+        ],
+        "",
+    );
+    assert_eq!(code(&out), 0);
+    let v = &json_lines(&out)[0];
+    assert!(v["pac_note"].as_str().unwrap().contains("no key"), "{v}");
 }

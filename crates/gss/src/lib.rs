@@ -41,6 +41,7 @@
 #![forbid(unsafe_code)]
 
 pub mod acceptor;
+pub mod authz;
 pub mod clock;
 pub mod consts;
 pub mod context;
@@ -62,6 +63,7 @@ pub mod token;
 pub mod wrap;
 
 pub use acceptor::{Accepted, Acceptor, AcceptorBuilder, Rejected, ServiceName, DEFAULT_SKEW_SECS};
+pub use authz::{AuthzError, GroupPolicy};
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use context::{AuthzElement, GssFlags, SecurityContext};
 pub use delegation::{Credential, DelegatedCredentials};

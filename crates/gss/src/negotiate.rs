@@ -11,10 +11,14 @@
 //! up to [`MAX_TOKEN_LEN`] (64 KiB) are taken, longer header values are refused before
 //! decoding.
 //!
+//! [`apply_group_policy`] then authorizes by Active Directory group (the PAC's SIDs),
+//! turning a refused login into `403`.
+//!
 //! [RFC 4559]: https://www.rfc-editor.org/rfc/rfc4559
 
 use std::fmt;
 
+use crate::authz::GroupPolicy;
 use crate::spnego::{SpnegoError, SpnegoExchange};
 
 /// Longest decoded token taken (64 KiB).
@@ -224,6 +228,48 @@ pub fn authenticate_token(exchange: &mut SpnegoExchange, token: &[u8]) -> Outcom
             };
             let header = r.output_token.as_deref().map(www_authenticate);
             refused(status, r.error.to_string(), header)
+        }
+    }
+}
+
+/// Applies group rules to an [`Outcome::Authenticated`] from `exchange`: a login the
+/// policy refuses becomes `403 Forbidden` naming the reason (no PAC, denied group, not
+/// a member). Other outcomes pass unchanged; an empty policy changes nothing.
+///
+/// ```
+/// use kerbgate::negotiate::{apply_group_policy, Outcome};
+/// use kerbgate::GroupPolicy;
+/// # fn f(exchange: &kerbgate::SpnegoExchange, outcome: Outcome) -> Outcome {
+/// let policy = GroupPolicy::new().require_any_of(["S-1-5-21-1-2-3-513".parse().unwrap()]);
+/// apply_group_policy(outcome, exchange, &policy)
+/// # }
+/// ```
+#[must_use]
+pub fn apply_group_policy(
+    outcome: Outcome,
+    exchange: &SpnegoExchange,
+    policy: &GroupPolicy,
+) -> Outcome {
+    if policy.is_empty() {
+        return outcome;
+    }
+    let Outcome::Authenticated {
+        principal,
+        www_authenticate,
+    } = outcome
+    else {
+        return outcome;
+    };
+    let pac = exchange.context().and_then(|c| c.context().pac());
+    match policy.check_pac(pac) {
+        Ok(()) => Outcome::Authenticated {
+            principal,
+            www_authenticate,
+        },
+        Err(e) => {
+            tracing::debug!(principal = %principal, reason = %e, "negotiate: group rule refused");
+            // RFC 4559 has no status for this: authentication succeeded, access did not.
+            refused(403, format!("{principal}: {e}"), None)
         }
     }
 }

@@ -5,9 +5,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use kerbgate::{AcceptError, Principal, ServiceName};
+use kerbgate::{AcceptError, AuthzError, GroupPolicy, Pac, Principal, ServiceName, Sid};
 
 use crate::error::SaslError;
+use crate::mechanism::Negotiated;
 
 /// Which acceptor principals answer (Dovecot's `auth_gssapi_hostname`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,6 +124,7 @@ pub struct Policy {
     realms: Vec<String>,
     format: UsernameFormat,
     k5principals: Option<K5Principals>,
+    groups: GroupPolicy,
 }
 
 impl fmt::Debug for Policy {
@@ -131,6 +133,7 @@ impl fmt::Debug for Policy {
             .field("realms", &self.realms)
             .field("format", &self.format)
             .field("k5principals", &self.k5principals.is_some())
+            .field("groups", &self.groups)
             .finish()
     }
 }
@@ -164,12 +167,90 @@ impl Policy {
         self
     }
 
-    /// Decides whether `client` (authenticated against `service`) may log in with
-    /// `authzid` (empty: none); returns the normalised user name.
+    /// Requires membership in Active Directory group `sid` (any one of the required
+    /// groups suffices), read from the ticket's verified PAC. A login without a PAC is
+    /// then refused.
+    #[must_use]
+    pub fn require_group(mut self, sid: Sid) -> Self {
+        self.groups = std::mem::take(&mut self.groups).require_any_of([sid]);
+        self
+    }
+
+    /// Refuses members of Active Directory group `sid` (or the user with that SID).
+    #[must_use]
+    pub fn deny_group(mut self, sid: Sid) -> Self {
+        self.groups = std::mem::take(&mut self.groups).deny(sid);
+        self
+    }
+
+    /// Sets all group rules at once.
+    #[must_use]
+    pub fn group_policy(mut self, groups: GroupPolicy) -> Self {
+        self.groups = groups;
+        self
+    }
+
+    /// As [`Policy::authorize_with_pac`] for a finished exchange.
     ///
     /// # Errors
-    /// [`SaslError::NotAuthorized`].
+    /// As [`Policy::authorize_with_pac`].
+    pub fn authorize_negotiated(&self, done: &Negotiated) -> Result<String, SaslError> {
+        self.authorize_with_pac(
+            &done.client,
+            &done.service,
+            &done.authzid,
+            done.pac.as_ref(),
+        )
+    }
+
+    /// Decides whether `client` may log in with `authzid` as [`Policy::authorize`]
+    /// does, then applies the group rules to the ticket's verified PAC (`None`: the
+    /// ticket had none).
+    ///
+    /// # Errors
+    /// [`SaslError::NotAuthorized`], or [`SaslError::GroupRule`] when a group rule
+    /// refuses (no PAC, a denied group, no required group).
+    pub fn authorize_with_pac(
+        &self,
+        client: &Principal,
+        service: &Principal,
+        authzid: &str,
+        pac: Option<&Pac>,
+    ) -> Result<String, SaslError> {
+        let user = self.authorize_names(client, service, authzid)?;
+        if let Err(e) = self.groups.check_pac(pac) {
+            let principal = format!("{}@{}", client.components().join("/"), client.realm());
+            match &e {
+                AuthzError::Denied { sid } => {
+                    tracing::debug!(principal = %principal, sid = %sid, "refused: denied group");
+                }
+                _ => tracing::debug!(principal = %principal, reason = %e, "refused: group rule"),
+            }
+            return Err(SaslError::GroupRule {
+                principal,
+                source: e,
+            });
+        }
+        Ok(user)
+    }
+
+    /// Decides whether `client` (authenticated against `service`) may log in with
+    /// `authzid` (empty: none); returns the normalised user name. With group rules
+    /// set this refuses every login, having no PAC: use
+    /// [`Policy::authorize_negotiated`] or [`Policy::authorize_with_pac`].
+    ///
+    /// # Errors
+    /// [`SaslError::NotAuthorized`], or [`SaslError::GroupRule`] with group rules.
     pub fn authorize(
+        &self,
+        client: &Principal,
+        service: &Principal,
+        authzid: &str,
+    ) -> Result<String, SaslError> {
+        self.authorize_with_pac(client, service, authzid, None)
+    }
+
+    fn authorize_names(
         &self,
         client: &Principal,
         service: &Principal,

@@ -78,6 +78,13 @@ pub enum SaslError {
         /// The requested authorization identity (empty: none).
         authzid: String,
     },
+    /// A group rule (Active Directory group SIDs in the PAC) refused the principal.
+    GroupRule {
+        /// The authenticated client principal.
+        principal: String,
+        /// Why the rule refused.
+        source: kerbgate::AuthzError,
+    },
     /// A security-layer frame is longer than the receiver's maximum buffer size.
     FrameTooLarge {
         /// The frame length.
@@ -148,6 +155,9 @@ impl fmt::Display for SaslError {
                 "principal {principal} may not log in as {authzid:?}; check the user's \
                  k5principals and the accepted realms"
             ),
+            Self::GroupRule { principal, source } => {
+                write!(f, "principal {principal} refused by group rule: {source}")
+            }
             Self::FrameTooLarge { len, max } => write!(
                 f,
                 "security-layer frame of {len} octets exceeds maximum buffer size {max}"
@@ -170,6 +180,7 @@ impl std::error::Error for SaslError {
         match self {
             Self::ContextRefused { source } => Some(source.as_ref()),
             Self::Unwrap { source, .. } | Self::Wrap { source, .. } => Some(source),
+            Self::GroupRule { source, .. } => Some(source),
             _ => None,
         }
     }

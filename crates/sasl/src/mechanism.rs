@@ -150,12 +150,15 @@ pub struct Negotiated {
     pub client: Principal,
     /// The service principal the client's ticket named.
     pub service: Principal,
-    /// The authorization identity (empty when the client sent none).
+    /// The authorization identity: empty when the client sent none or named its own
+    /// principal (`name@REALM`); one trailing NUL is dropped.
     pub authzid: String,
     /// The chosen layer.
     pub layer: Layer,
     /// Per-message protection for the rest of the session; `None` for [`Layer::None`].
     pub security: Option<SecurityLayer>,
+    /// The ticket's verified PAC (MS-PAC), for group rules ([`crate::Policy::authorize_negotiated`]).
+    pub pac: Option<kerbgate::Pac>,
 }
 
 impl fmt::Debug for Negotiated {
@@ -316,10 +319,18 @@ impl GssapiServer {
             what: "the security-layer reply",
             source,
         })?;
-        let reply = parse_reply(&opened.data, self.config.layers)?;
+        let mut reply = parse_reply(&opened.data, self.config.layers)?;
 
         let client = msgs.context().client().clone();
         let service = msgs.context().service().clone();
+
+        // An authzid naming the authenticated principal itself (`name@REALM`, MIT's
+        // unparsed form) asks for that principal's own identity, as if empty; Dovecot
+        // compares the two as GSS names and treats them the same way.
+        if reply.authzid == client.to_string() {
+            reply.authzid.clear();
+        }
+        let pac = msgs.context().pac().cloned();
         tracing::debug!(
             principal = %client,
             authzid = %reply.authzid,
@@ -341,6 +352,7 @@ impl GssapiServer {
             authzid: reply.authzid,
             layer: reply.layer,
             security,
+            pac,
         };
         Ok((State::Finished, Step::Done(Box::new(done))))
     }
@@ -379,6 +391,9 @@ pub(crate) fn parse_reply(data: &[u8], offered: u8) -> Result<Reply, SaslError> 
             size: max_buffer,
         });
     }
+
+    // One trailing NUL is dropped, as Dovecot does for clients that send C strings.
+    let rest = rest.strip_suffix(&[0]).unwrap_or(rest);
 
     // RFC 4752 3.1: the authorization identity is UTF-8 (RFC 4422 3.4.1: no NUL).
     if rest.len() > MAX_AUTHZID_LEN || rest.contains(&0) {
@@ -475,11 +490,21 @@ mod tests {
     }
 
     #[test]
+    fn drops_one_trailing_nul_as_dovecot_does() {
+        let r = parse_reply(&[1, 0, 0, 0, b'b', b'o', b'b', 0], ALL).unwrap();
+        assert_eq!(r.authzid, "bob");
+        let r = parse_reply(&[1, 0, 0, 0, 0], ALL).unwrap();
+        assert_eq!(r.authzid, "");
+    }
+
+    #[test]
     fn rejects_bad_authzid() {
         let e = parse_reply(&[1, 0, 0, 0, 0xff, 0xfe], ALL).unwrap_err();
         assert!(matches!(e, SaslError::AuthzidNotUtf8 { len: 2 }));
         let e = parse_reply(&[1, 0, 0, 0, b'a', 0, b'b'], ALL).unwrap_err();
         assert!(matches!(e, SaslError::AuthzidNotUtf8 { len: 3 }));
+        let e = parse_reply(&[1, 0, 0, 0, b'a', 0, 0], ALL).unwrap_err();
+        assert!(matches!(e, SaslError::AuthzidNotUtf8 { len: 2 }));
         let mut long = vec![1u8, 0, 0, 0];
         long.resize(4 + MAX_AUTHZID_LEN + 1, b'a');
         assert!(matches!(

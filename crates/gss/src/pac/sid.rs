@@ -205,6 +205,41 @@ impl fmt::Display for Sid {
     }
 }
 
+impl std::str::FromStr for Sid {
+    type Err = PacError;
+
+    /// Parses the string form `S-1-5-21-...` (MS-DTYP 2.4.2.1): a decimal authority,
+    /// or `0x` and 12 hex digits for one of 2^32 or more.
+    fn from_str(s: &str) -> Result<Sid, PacError> {
+        let bad = PacError::Malformed {
+            what: "SID string (expected S-1-5-21-...)",
+        };
+        let mut parts = s.trim().split('-');
+        if !parts.next().is_some_and(|p| p.eq_ignore_ascii_case("S")) {
+            return Err(bad);
+        }
+        let Some(Ok(revision)) = parts.next().map(str::parse::<u8>) else {
+            return Err(bad);
+        };
+        let authority = match parts.next() {
+            Some(a) if a.starts_with("0x") || a.starts_with("0X") => {
+                u64::from_str_radix(a.get(2..).unwrap_or_default(), 16).map_err(|_| bad.clone())?
+            }
+            Some(a) => a.parse::<u64>().map_err(|_| bad.clone())?,
+            None => return Err(bad),
+        };
+        let mut subs = Vec::with_capacity(usize::from(MAX_SUB_AUTHORITIES));
+        for p in parts {
+            // MS-DTYP 2.4.2: at most 15 sub-authorities.
+            if subs.len() == usize::from(MAX_SUB_AUTHORITIES) {
+                return Err(bad);
+            }
+            subs.push(p.parse::<u32>().map_err(|_| bad.clone())?);
+        }
+        Sid::new(revision, authority, &subs)
+    }
+}
+
 impl fmt::Debug for Sid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Sid({self})")

@@ -182,6 +182,20 @@ fn rewrite_if_relevant(
 }
 
 impl Pac {
+    /// Finds and decodes the PAC of a decrypted EncTicketPart (inside a top-level
+    /// AD-IF-RELEVANT, MS-PAC 2.1), for tools that decrypt tickets themselves.
+    /// Returns `Ok(None)` for a ticket without a PAC.
+    ///
+    /// # Errors
+    /// As [`ticket_signature_input`] (save for a missing PAC) and [`Pac::parse`].
+    pub fn from_enc_ticket_part(enc_ticket_part: &[u8]) -> Result<Option<Pac>, PacError> {
+        match ticket_signature_input(enc_ticket_part) {
+            Ok(input) => Pac::parse(&input.pac).map(Some),
+            Err(PacError::NoPac) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Verifies the ticket signature with the krbtgt key (MS-PAC 2.8.3) against the
     /// decrypted EncTicketPart this PAC came in.
     ///
