@@ -27,6 +27,7 @@
 //! Nothing here logs, and no finding holds key bytes, plaintext or token bytes.
 
 mod keytab;
+mod pac;
 mod ticket;
 mod token;
 
@@ -89,6 +90,8 @@ pub enum Check {
     Ticket,
     /// Ticket start and end times against the clock.
     TicketTimes,
+    /// The ticket's PAC (MS-PAC): its contents and signatures.
+    Pac,
     /// The session key's enctype.
     SessionKey,
     /// Decrypting the authenticator with the session key.
@@ -142,6 +145,7 @@ impl Check {
             Check::TicketKey => "ticket-key",
             Check::Ticket => "ticket",
             Check::TicketTimes => "ticket-times",
+            Check::Pac => "pac",
             Check::SessionKey => "session-key",
             Check::Authenticator => "authenticator",
             Check::ClientName => "client-name",

@@ -58,7 +58,7 @@ fn offset_words(offset: i64) -> String {
 
 impl Exam<'_> {
     /// Everything after the ticket decrypted with `key`'s principal key.
-    pub(super) fn after_ticket(&mut self, ap_req: &ApReq<'_>, plain: &[u8]) {
+    pub(super) fn after_ticket(&mut self, ap_req: &ApReq<'_>, plain: &[u8], key: &Key) {
         let ticket = match EncTicketPart::from_der(plain) {
             Ok(t) => t,
             Err(e) => {
@@ -90,6 +90,7 @@ impl Exam<'_> {
             ),
         ));
         self.ticket_times(&ticket, start);
+        self.pac(plain, key, &client.to_string(), ticket.authtime);
 
         let Some(session_key) = self.session_key(&ticket) else {
             return;

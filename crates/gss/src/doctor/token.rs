@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use kerbgate_crypto::Enctype;
+use kerbgate_crypto::{Enctype, Key};
 use kerbgate_keytab::Principal;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -267,8 +267,8 @@ impl Exam<'_> {
         };
         let authenticator = ap_req.authenticator.cipher.to_vec();
         self.request(&ap_req);
-        if let Some(plain) = self.ticket_key(&ap_req) {
-            self.after_ticket(&ap_req, &plain);
+        if let Some((key, plain)) = self.ticket_key(&ap_req) {
+            self.after_ticket(&ap_req, &plain, &key);
         }
         Some(authenticator)
     }
@@ -329,7 +329,7 @@ impl Exam<'_> {
 
     /// Finds the keytab key and decrypts the ticket (key usage 2), explaining every
     /// way that fails.
-    fn ticket_key(&mut self, ap_req: &ApReq<'_>) -> Option<Zeroizing<Vec<u8>>> {
+    fn ticket_key(&mut self, ap_req: &ApReq<'_>) -> Option<(Key, Zeroizing<Vec<u8>>)> {
         let d = self.doctor;
         let enc = ap_req.ticket.enc_part;
         let sname = ap_req.ticket.server_principal();
@@ -398,7 +398,7 @@ impl Exam<'_> {
             self.kvno_missing(&sname, kvno, &of_enctype);
             // Go on with another version when one decrypts: then the kvno is wrong,
             // not the key.
-            let (found, plain) = decrypt_any(&of_enctype, enc.cipher)?;
+            let (found, key, plain) = decrypt_any(&of_enctype, enc.cipher)?;
             self.push(
                 Finding::new(
                     Severity::Warning,
@@ -410,11 +410,11 @@ impl Exam<'_> {
                 )
                 .fix("re-export the key so the keytab records the KDC's kvno"),
             );
-            return Some(plain);
+            return Some((key, plain));
         }
 
-        if let Some((_, plain)) = decrypt_any(&candidates, enc.cipher) {
-            return Some(plain);
+        if let Some((_, key, plain)) = decrypt_any(&candidates, enc.cipher) {
+            return Some((key, plain));
         }
         self.error(
             Check::TicketKey,
@@ -526,10 +526,12 @@ impl Exam<'_> {
     }
 }
 
-/// The first key that decrypts the ticket (key usage 2): its kvno and the plaintext.
-fn decrypt_any(keys: &[&ServiceKey], cipher: &[u8]) -> Option<(u32, Zeroizing<Vec<u8>>)> {
+/// The first key that decrypts the ticket (key usage 2): its kvno, the key and the
+/// plaintext.
+fn decrypt_any(keys: &[&ServiceKey], cipher: &[u8]) -> Option<(u32, Key, Zeroizing<Vec<u8>>)> {
     keys.iter().find_map(|k| {
-        let plain = k.key()?.decrypt(key_usage::TICKET, cipher).ok()?;
-        Some((k.kvno(), Zeroizing::new(plain)))
+        let key = k.key()?;
+        let plain = key.decrypt(key_usage::TICKET, cipher).ok()?;
+        Some((k.kvno(), key.clone(), Zeroizing::new(plain)))
     })
 }
