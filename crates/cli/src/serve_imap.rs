@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use kerbgate::{Acceptor, Clock, FixedClock, ReloadingKeytab, SystemClock, DEFAULT_SKEW_SECS};
+use kerbgate::{
+    AcceptError, Acceptor, Clock, FixedClock, ReloadingKeytab, SystemClock, DEFAULT_SKEW_SECS,
+};
 use kerbgate_sasl::{
     parse_k5principals, AcceptorPrincipals, GssapiServer, K5Principals, Layer, Policy, RealmPart,
     SaslError, SecurityLayer, ServerConfig, Step, UsernameFormat,
@@ -31,6 +33,20 @@ const MAX_CONNECTIONS: usize = 64;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Largest k5principals file read.
 const MAX_K5_FILE: u64 = 4 << 20;
+/// Capabilities, the same before and after authentication: a client that compares
+/// the AUTH= lists across a security layer to detect a downgrade (Cyrus imtest) sees
+/// no change.
+const CAPABILITIES: &str = "IMAP4rev1 AUTH=GSSAPI SASL-IR";
+
+// What a refused client is told: RFC 5530 codes, never the reason (that goes to the
+// operator's log). Dovecot says AUTHENTICATIONFAILED for every refusal; see the
+// README's "Compared with Dovecot".
+/// The client's Kerberos login or its SASL exchange failed.
+const AUTHENTICATION_FAILED: &str = "NO [AUTHENTICATIONFAILED] Authentication failed.";
+/// The client may not act as the authorization identity it asked for.
+const AUTHORIZATION_FAILED: &str = "NO [AUTHORIZATIONFAILED] Authorization failed.";
+/// The server could not decide (keytab, replay cache or configuration trouble).
+const UNAVAILABLE: &str = "NO [UNAVAILABLE] Temporary authentication failure.";
 
 /// `kerbgate serve --imap` options.
 #[derive(Parser, Debug)]
@@ -249,6 +265,8 @@ impl std::fmt::Display for ReadError {
 
 struct Connection {
     stream: TcpStream,
+    /// The client's address, for the operator's log.
+    peer: String,
     shared: Arc<Shared>,
     layer: Option<SecurityLayer>,
     /// Bytes from the socket not yet unwrapped.
@@ -260,8 +278,12 @@ struct Connection {
 
 impl Connection {
     fn new(stream: TcpStream, shared: Arc<Shared>) -> Self {
+        let peer = stream
+            .peer_addr()
+            .map_or_else(|_| "unknown peer".to_owned(), |a| a.to_string());
         Self {
             stream,
+            peer,
             shared,
             layer: None,
             raw: Vec::new(),
@@ -310,7 +332,9 @@ impl Connection {
 
     fn serve(mut self) -> Result<(), ReadError> {
         let _ = self.stream.set_read_timeout(Some(IDLE_TIMEOUT));
-        self.send("* OK [CAPABILITY IMAP4rev1 AUTH=GSSAPI SASL-IR] kerbgate IMAP ready\r\n")?;
+        self.send(&format!(
+            "* OK [CAPABILITY {CAPABILITIES}] kerbgate IMAP ready\r\n"
+        ))?;
         loop {
             let line = match self.read_line(MAX_LINE) {
                 Ok(l) => l,
@@ -343,12 +367,7 @@ impl Connection {
         let tag = request.tag;
         match request.command {
             Command::Capability => {
-                let caps = if self.user.is_some() {
-                    "* CAPABILITY IMAP4rev1\r\n"
-                } else {
-                    "* CAPABILITY IMAP4rev1 AUTH=GSSAPI SASL-IR\r\n"
-                };
-                self.send(caps)?;
+                self.send(&format!("* CAPABILITY {CAPABILITIES}\r\n"))?;
                 self.send(&format!("{tag} OK CAPABILITY completed\r\n"))?;
             }
             Command::Noop => self.send(&format!("{tag} OK NOOP completed\r\n"))?,
@@ -414,18 +433,23 @@ impl Connection {
                     let user = match shared.policy.authorize_negotiated(&done) {
                         Ok(u) => u,
                         Err(e) => {
-                            eprintln!("kerbgate: imap: refused: {e}");
-                            return self.send(&format!(
-                                "{tag} NO [AUTHORIZATIONFAILED] not authorized\r\n"
-                            ));
+                            eprintln!("kerbgate: imap: {}: refused: {e}", self.peer);
+                            let reply = refusal(&e, &done.authzid);
+                            return self.send(&format!("{tag} {reply}\r\n"));
                         }
                     };
                     eprintln!(
-                        "kerbgate: imap: {} logged in as {user} ({})",
-                        done.client, done.layer
+                        "kerbgate: imap: {}: {} logged in as {user} ({})",
+                        self.peer, done.client, done.layer
                     );
+                    // RFC 3501 6.2.2: a CAPABILITY response code in the tagged OK only
+                    // when no security layer was negotiated (the OK is not protected).
+                    let code = match done.layer {
+                        Layer::None => format!("[CAPABILITY {CAPABILITIES}] "),
+                        _ => String::new(),
+                    };
                     self.send(&format!(
-                        "{tag} OK [CAPABILITY IMAP4rev1] {user} authenticated ({} layer)\r\n",
+                        "{tag} OK {code}{user} authenticated ({} layer)\r\n",
                         done.layer
                     ))?;
                     // RFC 3501 6.2.2: the layer starts after the tagged OK's CRLF; any
@@ -444,12 +468,11 @@ impl Connection {
                     }
                     return Ok(());
                 }
-                Ok(_) => return self.send(&format!("{tag} NO authentication failed\r\n")),
+                Ok(_) => return self.send(&format!("{tag} {AUTHENTICATION_FAILED}\r\n")),
                 Err(e) => {
-                    eprintln!("kerbgate: imap: authentication failed: {e}");
-                    return self.send(&format!(
-                        "{tag} NO [AUTHENTICATIONFAILED] authentication failed\r\n"
-                    ));
+                    eprintln!("kerbgate: imap: {}: authentication failed: {e}", self.peer);
+                    let reply = refusal(&e, "");
+                    return self.send(&format!("{tag} {reply}\r\n"));
                 }
             }
         }
@@ -463,5 +486,48 @@ impl Connection {
             Err(e) => return Err(e),
         };
         Ok(parse_auth_line(&line))
+    }
+}
+
+/// The tagged NO for a refused login: AUTHORIZATIONFAILED only when the client asked
+/// for another identity and may not have it (RFC 5530 3), UNAVAILABLE when the server
+/// itself could not decide, AUTHENTICATIONFAILED otherwise.
+fn refusal(e: &SaslError, authzid: &str) -> &'static str {
+    match e {
+        SaslError::NotAuthorized { .. } if !authzid.is_empty() => AUTHORIZATION_FAILED,
+        SaslError::ContextRefused { source } if server_side(source) => UNAVAILABLE,
+        _ => AUTHENTICATION_FAILED,
+    }
+}
+
+/// Whether an acceptor failure is the server's (its keytab, replay cache or
+/// configuration) rather than the client's.
+fn server_side(e: &AcceptError) -> bool {
+    matches!(
+        e,
+        AcceptError::KeySource { .. } | AcceptError::ReplayCache(_) | AcceptError::Config { .. }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_codes_name_no_reason() {
+        let authz = SaslError::NotAuthorized {
+            principal: "bob@EXAMPLE.COM".into(),
+            authzid: "alice".into(),
+        };
+        assert_eq!(refusal(&authz, "alice"), AUTHORIZATION_FAILED);
+        assert_eq!(refusal(&authz, ""), AUTHENTICATION_FAILED);
+        let keytab = SaslError::ContextRefused {
+            source: Box::new(AcceptError::KeySource {
+                reason: "unreadable".into(),
+            }),
+        };
+        assert_eq!(refusal(&keytab, ""), UNAVAILABLE);
+        let short = SaslError::ReplyTooShort { len: 2 };
+        assert_eq!(refusal(&short, "alice"), AUTHENTICATION_FAILED);
     }
 }

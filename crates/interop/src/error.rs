@@ -41,6 +41,15 @@ pub enum HarnessError {
     },
     /// No free port pair (TCP and UDP) could be found on 127.0.0.1.
     NoFreePort,
+    /// A reference server (Dovecot) could not start or cannot run here.
+    ServerStartFailed {
+        /// Which server.
+        server: &'static str,
+        /// What was observed.
+        reason: String,
+        /// The end of its log and output.
+        log_tail: String,
+    },
     /// A driver or KDC did not answer in time.
     Timeout {
         /// What was awaited.
@@ -95,6 +104,14 @@ impl fmt::Display for HarnessError {
             Self::NoFreePort => write!(
                 f,
                 "no free tcp+udp port pair on 127.0.0.1; check for port exhaustion"
+            ),
+            Self::ServerStartFailed {
+                server,
+                reason,
+                log_tail,
+            } => write!(
+                f,
+                "{server} did not start: {reason}; check the package install; log: {log_tail}"
             ),
             Self::Timeout { what, seconds } => write!(f, "timed out after {seconds} s {what}"),
             Self::Gss { op, message } => write!(f, "mit gss-api op `{op}` failed: {message}"),

@@ -35,16 +35,22 @@
 //! - Captured tokens are valid only around their capture time.
 #![forbid(unsafe_code)]
 
+mod dovecot;
 mod driver;
 pub mod enctypes;
 mod error;
+mod imap;
 mod realm;
 mod requests;
 mod setup;
 mod tools;
 
+pub use dovecot::{Dovecot, DovecotOptions, DovecotUser};
 pub use driver::{script_path, Driver, Initiator, MitAcceptor};
 pub use error::HarnessError;
+pub use imap::{
+    base64_decode, base64_encode, ImapClient, KerbgateImap, LoginOutcome, Rfc4752Login,
+};
 pub use realm::{ccache_name, KeytabMode, MitRealm, PrincipalKey, RealmOptions, DEFAULT_REALM};
 pub use requests::{ChannelBindings, ContextInfo, GssFlag, InitRequest, Mech, StepResult};
 pub use tools::{check_python_gssapi, Tools, PYTHON};
@@ -66,6 +72,7 @@ pub fn live<T>(result: Result<T, HarnessError>) -> Option<T> {
         Err(
             e @ (HarnessError::ToolMissing { .. }
             | HarnessError::KdcStartFailed { .. }
+            | HarnessError::ServerStartFailed { .. }
             | HarnessError::NoFreePort),
         ) => {
             if std::env::var_os("CI").is_some() {
