@@ -1,5 +1,15 @@
 //! Sequence numbers of received tokens: the replay and ordering window of
 //! RFC 2743 section 1.2.3.
+//!
+//! RFC 4121 tokens carry 64-bit sequence numbers, RFC 4757 (and RFC 1964) ones 32-bit.
+//! Some RFC 4121 initiators also count in 32 bits (Heimdal keeps `OM_uint32` counters
+//! and sends the high word as zero), so after 0xFFFFFFFF their next token says 0, where
+//! MIT's says 2^32. The window starts in 64-bit mode and switches to 32-bit serial
+//! arithmetic (RFC 1982 style: a received number is read as the 64-bit value with the
+//! same low 32 bits nearest the newest one) when, with the newest number within
+//! [`WINDOW`] below 2^32, a token numbered below [`WINDOW`] arrives: a peer that wrapped.
+//! RFC 4757 peers always wrap that way. The cost: in that one position a replayed token
+//! from 2^32 tokens earlier is taken as new, which 32-bit numbering cannot tell apart.
 
 use crate::wrap::error::WrapError;
 
@@ -49,7 +59,12 @@ pub(crate) struct RecvWindow {
     next: u128,
     /// Bit i set: `next - 1 - i` was received.
     seen: u64,
+    /// The peer wrapped its numbering at 2^32: read numbers as their low 32 bits.
+    wrapped32: bool,
 }
+
+/// 2^32, where 32-bit sequence numbers wrap.
+const WRAP32: u128 = 1 << 32;
 
 impl RecvWindow {
     pub(crate) fn new(base: u64, replay: bool, sequence: bool) -> Self {
@@ -59,7 +74,44 @@ impl RecvWindow {
             base,
             next: u128::from(base),
             seen: 0,
+            wrapped32: false,
         }
+    }
+
+    /// `seq` as a position in the 64-bit (or, after a 32-bit wrap, extended) sequence.
+    fn position(&mut self, seq: u64) -> u128 {
+        let wide = u128::from(seq);
+        let newest = self.next.checked_sub(1);
+
+        // A peer counting in 32 bits went from 0xFFFFFFFF (or just below) to 0.
+        if !self.wrapped32
+            && wide < u128::from(WINDOW)
+            && newest.is_some_and(|n| n < WRAP32 && n >= WRAP32 - u128::from(WINDOW))
+        {
+            self.wrapped32 = true;
+        }
+        let Some(newest) = newest.filter(|_| self.wrapped32 && wide < WRAP32) else {
+            return wide;
+        };
+
+        // RFC 1982 serial arithmetic on 32 bits: the candidate nearest the newest.
+        let base = newest & !(WRAP32 - 1);
+        [
+            base.checked_sub(WRAP32),
+            Some(base),
+            base.checked_add(WRAP32),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|hi| hi | wide)
+        .min_by_key(|&c| c.abs_diff(newest))
+        .unwrap_or(wide)
+    }
+
+    /// A position reported to the caller: the peer's own 32-bit number after a wrap.
+    fn report(&self, pos: u128) -> u64 {
+        let pos = if self.wrapped32 { pos % WRAP32 } else { pos };
+        u64::try_from(pos).unwrap_or(u64::MAX)
     }
 
     /// Records `seq` from a token whose integrity was verified.
@@ -74,9 +126,9 @@ impl RecvWindow {
         }
 
         // Newer than everything so far: slide the window forward.
-        let wide = u128::from(seq);
+        let wide = self.position(seq);
         if wide >= self.next {
-            let expected = u64::try_from(self.next).unwrap_or(u64::MAX);
+            let expected = self.report(self.next);
             let shift = wide - self.next + 1;
             self.seen = if shift >= u128::from(WINDOW) {
                 0
@@ -84,13 +136,12 @@ impl RecvWindow {
                 self.seen << shift
             };
             self.seen |= 1;
+            let gap = wide != self.next;
             self.next = wide + 1;
-            return Ok(
-                (seq != expected && self.sequence).then_some(Supplementary::Gap {
-                    expected,
-                    received: seq,
-                }),
-            );
+            return Ok((gap && self.sequence).then_some(Supplementary::Gap {
+                expected,
+                received: seq,
+            }));
         }
 
         // Behind the newest: within the window it is a duplicate or a late token.
@@ -99,8 +150,8 @@ impl RecvWindow {
             .next
             .saturating_sub(u128::from(WINDOW))
             .max(u128::from(self.base));
-        if back >= u128::from(WINDOW) || seq < self.base {
-            let oldest = u64::try_from(oldest).unwrap_or(u64::MAX);
+        if back >= u128::from(WINDOW) || wide < u128::from(self.base) {
+            let oldest = self.report(oldest);
             return Err(WrapError::Old { seq, oldest });
         }
         let bit = 1u64 << back;
