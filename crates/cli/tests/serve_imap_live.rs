@@ -16,201 +16,67 @@
     reason = "integration tests may unwrap"
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 use kerbgate_interop::{
-    live, GssFlag, InitRequest, Initiator, KeytabMode, MitRealm, PrincipalKey, RealmOptions,
+    live, ImapClient, KerbgateImap, KeytabMode, MitRealm, PrincipalKey, RealmOptions, Rfc4752Login,
 };
 
 const PASSWORD: &str = "user-Passw0rd";
 const SERVICE: &str = "imap/mail.kerbgate.test";
 const TARGET: &str = "imap@mail.kerbgate.test";
 
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+fn start_server(realm: &MitRealm, keytab: &Path, extra: &[&str]) -> KerbgateImap {
+    let mut args = Vec::new();
+    if !extra.contains(&"--hostname") {
+        args.extend_from_slice(&["--hostname", "mail.kerbgate.test"]);
     }
+    args.extend_from_slice(extra);
+    let bin = Path::new(env!("CARGO_BIN_EXE_kerbgate"));
+    KerbgateImap::start(bin, realm, keytab, &args, None).unwrap()
 }
 
-fn start_server(realm: &MitRealm, keytab: &Path, extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kerbgate"))
-        .args(["serve", "--imap", "127.0.0.1:0"])
-        .args(if extra.contains(&"--hostname") {
-            &[][..]
-        } else {
-            &["--hostname", "mail.kerbgate.test"][..]
-        })
-        .arg("--keytab")
-        .arg(keytab)
-        .args(extra)
-        .envs(realm.env())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line.trim().rsplit(':').next().unwrap().parse().unwrap();
-    Server { child, port }
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn b64(data: &[u8]) -> String {
-    let mut out = String::new();
-    for c in data.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn unb64(text: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    for q in text.as_bytes().chunks(4) {
-        let pad = q.iter().filter(|&&c| c == b'=').count();
-        let mut n = 0u32;
-        for &c in q {
-            let v = B64.iter().position(|&x| x == c).unwrap_or(0) as u32;
-            n = (n << 6) | v;
-        }
-        out.extend_from_slice(&n.to_be_bytes()[1..4 - pad]);
-    }
-    out
-}
-
-/// An IMAP client whose GSS side is MIT's.
-struct Client {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-    init: Initiator,
-    /// Whether a security layer protects the session (and with confidentiality).
-    layer: Option<bool>,
-}
+/// An IMAP client whose GSS side is MIT's (the interop crate's, shared with the
+/// Dovecot reference test).
+struct Client(ImapClient);
 
 impl Client {
     fn connect(realm: &MitRealm, port: u16, ccache: &Path) -> Option<Self> {
-        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        let init = live(Initiator::spawn(realm, ccache))?;
-        let mut c = Self {
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            writer: stream,
-            init,
-            layer: None,
-        };
-        let greeting = c.line();
+        let c = live(ImapClient::connect(realm, port, ccache))?;
         assert!(
-            greeting.starts_with("* OK [CAPABILITY IMAP4rev1 AUTH=GSSAPI SASL-IR]"),
-            "{greeting}"
+            c.greeting()
+                .starts_with("* OK [CAPABILITY IMAP4rev1 AUTH=GSSAPI SASL-IR]"),
+            "{}",
+            c.greeting()
         );
-        Some(c)
+        Some(Self(c))
     }
 
     fn send(&mut self, line: &str) {
-        let data = format!("{line}\r\n");
-        match self.layer {
-            None => self.writer.write_all(data.as_bytes()).unwrap(),
-            Some(conf) => {
-                let (tok, _) = self.init.driver().wrap(data.as_bytes(), conf).unwrap();
-                let mut framed = (tok.len() as u32).to_be_bytes().to_vec();
-                framed.extend_from_slice(&tok);
-                self.writer.write_all(&framed).unwrap();
-            }
-        }
+        self.0.send(line).unwrap();
     }
 
-    /// One response line (protected ones are one frame per line or more lines per frame;
-    /// the server writes each response line as its own frame).
+    /// One response line (under a layer, the server writes each line as its own frame).
     fn line(&mut self) -> String {
-        match self.layer {
-            None => {
-                let mut l = String::new();
-                self.reader.read_line(&mut l).unwrap();
-                l.trim_end().to_owned()
-            }
-            Some(conf) => {
-                let mut len = [0u8; 4];
-                self.reader.read_exact(&mut len).unwrap();
-                let mut tok = vec![0u8; u32::from_be_bytes(len) as usize];
-                self.reader.read_exact(&mut tok).unwrap();
-                let (data, was_conf) = self.init.driver().unwrap(&tok).unwrap();
-                assert_eq!(was_conf, conf);
-                String::from_utf8(data).unwrap().trim_end().to_owned()
-            }
-        }
-    }
-
-    fn challenge(&mut self) -> Vec<u8> {
-        let l = self.line();
-        let rest = l
-            .strip_prefix('+')
-            .unwrap_or_else(|| panic!("expected '+', got {l}"));
-        unb64(rest.trim())
+        self.0.line().unwrap()
     }
 
     /// RFC 4752 by hand; returns the tagged reply and the server's offer.
     fn login(&mut self, ir: bool, mutual: bool, layer: u8, authzid: &str) -> (String, Vec<u8>) {
-        let mut flags = vec![GssFlag::Conf, GssFlag::Integ, GssFlag::Sequence];
-        if mutual {
-            flags.push(GssFlag::Mutual);
-        }
-        let first = self
-            .init
-            .init(&InitRequest::new(TARGET).flags(&flags))
-            .unwrap();
-        let token = b64(&first.token.unwrap());
-        if ir {
-            self.send(&format!("a1 AUTHENTICATE GSSAPI {token}"));
-        } else {
-            self.send("a1 AUTHENTICATE GSSAPI");
-            assert!(self.challenge().is_empty());
-            self.send(&token);
-        }
-        let mut offer = self.challenge();
-        if mutual {
-            assert!(
-                self.init.step(&offer).unwrap().complete,
-                "MIT took our AP-REP"
-            );
-            self.send("");
-            offer = self.challenge();
-        }
-        let (offer, conf) = self.init.driver().unwrap(&offer).unwrap();
-        assert!(!conf, "RFC 4752 3.1: offer not encrypted");
         let size: u32 = if layer == 1 { 0 } else { 8192 };
-        let mut reply = vec![layer];
-        reply.extend_from_slice(&size.to_be_bytes()[1..]);
-        reply.extend_from_slice(authzid.as_bytes());
-        let (tok, _) = self.init.driver().wrap(&reply, false).unwrap();
-        self.send(&b64(&tok));
-        let tagged = self.line();
-        if tagged.starts_with("a1 OK") && layer != 1 {
-            self.layer = Some(layer == 4);
+        let how = Rfc4752Login::new(TARGET)
+            .initial_response(ir)
+            .mutual(mutual)
+            .layer(layer, size)
+            .authzid(authzid.as_bytes());
+        let out = self.0.authenticate(&how).unwrap();
+        // RFC 3501 6.2.2: no capability code in an OK that starts a layer.
+        if out.ok() && layer != 1 {
+            assert!(!out.tagged.contains("[CAPABILITY"), "{}", out.tagged);
         }
-        (tagged, offer)
+        (out.tagged, out.offer.unwrap_or_default())
     }
 
     fn noop_and_logout(&mut self) {
@@ -283,7 +149,7 @@ fn rfc4752_over_imap_with_mit_initiator() {
         for ir in [true, false] {
             for mutual in [true, false] {
                 let what = format!("layer {layer} ir={ir} mutual={mutual}");
-                let Some(mut c) = Client::connect(&s.realm, server.port, &s.alice) else {
+                let Some(mut c) = Client::connect(&s.realm, server.port(), &s.alice) else {
                     return;
                 };
                 let authzid = if ir { "alice" } else { "" };
@@ -299,17 +165,17 @@ fn rfc4752_over_imap_with_mit_initiator() {
     }
 
     // Someone else's authzid: refused for bob, allowed for alice by k5principals.
-    let Some(mut c) = Client::connect(&s.realm, server.port, &s.bob) else {
+    let Some(mut c) = Client::connect(&s.realm, server.port(), &s.bob) else {
         return;
     };
     let (tagged, _) = c.login(true, true, 1, "alice");
     assert!(tagged.starts_with("a1 NO"), "{tagged}");
-    let Some(mut c) = Client::connect(&s.realm, server.port, &s.bob) else {
+    let Some(mut c) = Client::connect(&s.realm, server.port(), &s.bob) else {
         return;
     };
     let (tagged, _) = c.login(false, false, 4, "shared");
     assert!(tagged.starts_with("a1 NO"), "{tagged}");
-    let Some(mut c) = Client::connect(&s.realm, server.port, &s.alice) else {
+    let Some(mut c) = Client::connect(&s.realm, server.port(), &s.alice) else {
         return;
     };
     let (tagged, _) = c.login(true, true, 4, "shared");
@@ -317,7 +183,7 @@ fn rfc4752_over_imap_with_mit_initiator() {
     c.noop_and_logout();
 
     // Still serving bob as himself.
-    let Some(mut c) = Client::connect(&s.realm, server.port, &s.bob) else {
+    let Some(mut c) = Client::connect(&s.realm, server.port(), &s.bob) else {
         return;
     };
     let (tagged, _) = c.login(true, true, 2, "");
@@ -329,7 +195,7 @@ fn rfc4752_over_imap_with_mit_initiator() {
 fn only_no_layer_offered_announces_zero_and_refuses_others() {
     let Some(s) = setup() else { return };
     let server = start_server(&s.realm, &s.keytab, &["--security-layers", "none"]);
-    let Some(mut c) = Client::connect(&s.realm, server.port, &s.alice) else {
+    let Some(mut c) = Client::connect(&s.realm, server.port(), &s.alice) else {
         return;
     };
     let (tagged, offer) = c.login(true, true, 4, "");
@@ -341,7 +207,7 @@ fn only_no_layer_offered_announces_zero_and_refuses_others() {
     assert!(tagged.starts_with("a1 NO"), "{tagged}");
     c.send("a2 NOOP");
     assert_eq!(c.line(), "a2 OK NOOP completed");
-    let Some(mut c) = Client::connect(&s.realm, server.port, &s.alice) else {
+    let Some(mut c) = Client::connect(&s.realm, server.port(), &s.alice) else {
         return;
     };
     let (tagged, _) = c.login(false, true, 1, "alice");
@@ -362,7 +228,7 @@ fn curl_logs_in_with_auth_gssapi() {
     }
     let server = start_server(&s.realm, &s.keytab, &[]);
     // --resolve keeps the service host name (for the imap/ principal) on 127.0.0.1.
-    let url = format!("imap://mail.kerbgate.test:{}/", server.port);
+    let url = format!("imap://mail.kerbgate.test:{}/", server.port());
     let out = Command::new("curl")
         .args([
             "-sS",
@@ -376,7 +242,7 @@ fn curl_logs_in_with_auth_gssapi() {
         ])
         .args([
             "--resolve",
-            &format!("mail.kerbgate.test:{}:127.0.0.1", server.port),
+            &format!("mail.kerbgate.test:{}:127.0.0.1", server.port()),
         ])
         .args(["--noproxy", "*", "-X", "NOOP", &url])
         .envs(s.realm.env())
@@ -423,7 +289,7 @@ fn cyrus_imtest_logs_in_with_each_layer() {
             .args([
                 "-m", "GSSAPI", "-u", "alice", "-a", "alice", "-l", ssf, "-p",
             ])
-            .arg(server.port.to_string())
+            .arg(server.port().to_string())
             .arg("localhost")
             .envs(s.realm.env())
             .env("KRB5CCNAME", format!("FILE:{}", s.alice.display()))

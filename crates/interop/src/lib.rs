@@ -11,6 +11,11 @@
 //! [`Initiator`] and [`MitAcceptor`] run `scripts/initiator.py` under
 //! Debian's `/usr/bin/python3` (python3-gssapi, MIT libgssapi_krb5) and
 //! speak JSON lines to it; see the script's docstring for the protocol.
+//! [`ImapClient`] does SASL GSSAPI (RFC 4752) by hand over IMAP with that
+//! initiator, against [`KerbgateImap`] (a `kerbgate serve --imap` process) or
+//! [`Dovecot`], the reference server: Debian's dovecot-imapd and dovecot-gssapi
+//! run as root from a self-contained configuration in a temporary directory,
+//! on 127.0.0.1 at a free port, with the realm's keytab and krb5.conf.
 //!
 //! ```no_run
 //! use kerbgate_interop::{live, GssFlag, InitRequest, Initiator, MitRealm, PrincipalKey, RealmOptions};
@@ -32,6 +37,7 @@
 //!
 //! # Limitations
 //! - MIT only; Heimdal peers come later.
+//! - [`Dovecot`] needs root (it drops to the package's dovecot and dovenull users).
 //! - Captured tokens are valid only around their capture time.
 #![forbid(unsafe_code)]
 
