@@ -426,3 +426,39 @@ fn cyrus_imtest_against_both() {
     let users: Vec<String> = dove.logins().into_iter().map(|(u, _)| u).collect();
     assert_eq!(users, ["alice", "alice", "alice"]);
 }
+
+/// `--lowercase-users` against `auth_username_format = %Ln` for a principal with capitals.
+#[test]
+fn lowercase_user_names_like_percent_ln() {
+    let Some(s) = setup() else { return };
+    s.realm
+        .add_principal("Carol", PrincipalKey::Password(PASSWORD), &[])
+        .unwrap();
+    let carol = s.realm.dir().join("carol.cc");
+    s.realm.kinit("Carol", PASSWORD, &carol, false).unwrap();
+    let opts = DovecotOptions::new(&s.keytab)
+        .username_format("%Ln")
+        .user(DovecotUser::new("carol"));
+    let Some(dove) = live(Dovecot::start(&s.realm, &opts)) else {
+        return;
+    };
+    let ours = kerbgate(&s, &["--lowercase-users"]);
+    let login = |authzid: &[u8]| Rfc4752Login::new(TARGET).authzid(authzid);
+    // (authzid, kerbgate's user, Dovecot's user)
+    let cases: [(&[u8], Option<&str>, Option<&str>); 3] = [
+        (b"", Some("carol"), Some("carol")),
+        (b"Carol", Some("carol"), Some("carol")),
+        // Dovecot compares the authzid with the principal as Kerberos names before
+        // lower-casing; kerbgate compares the normalised names.
+        (b"carol", Some("carol"), None),
+    ];
+    for (i, (authzid, ours_want, dove_want)) in cases.into_iter().enumerate() {
+        for (server, want) in [
+            (Server::Kerbgate(&ours), ours_want),
+            (Server::Dovecot(&dove), dove_want),
+        ] {
+            let d = server.login(&s.realm, &carol, &login(authzid));
+            assert_eq!(d.user.as_deref(), want, "case {i} {}: {d:?}", name(&server));
+        }
+    }
+}
