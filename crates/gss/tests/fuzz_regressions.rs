@@ -291,6 +291,131 @@ fn minted(s: &Scenario) -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
+/// Every folder of testdata/fuzz-regressions must be a target replayed here.
+#[test]
+fn every_regression_folder_is_replayed() {
+    let replayed = ["accept", "http_request", "ticket_differential"];
+    let Ok(rd) = std::fs::read_dir(testdata().join("fuzz-regressions")) else {
+        return;
+    };
+    for e in rd {
+        let name = e.unwrap().file_name().to_string_lossy().to_string();
+        assert!(
+            replayed.contains(&name.as_str()),
+            "testdata/fuzz-regressions/{name}: no replay test for this target"
+        );
+    }
+}
+
+#[test]
+fn replays_http_request_fuzz_regressions() {
+    let acc = Arc::new(mit_acceptor());
+    for path in files(&testdata().join("fuzz-regressions/http_request")) {
+        let data = std::fs::read(&path).unwrap();
+        let mut ex = kerbgate::SpnegoExchange::new(Arc::clone(&acc));
+        for value in data.split(|&b| b == b'\n').take(4) {
+            let _ = kerbgate::negotiate::authenticate(&mut ex, Some(value));
+        }
+        eprintln!("replayed {}", path.display());
+    }
+}
+
+#[test]
+#[ignore = "writes fuzz/seeds/{ccache_write,http_request,imap_request}; run by hand"]
+fn regenerate_front_end_seeds() {
+    let root = seeds_dir().join("..");
+    let s = scenario();
+    let mut kdc = s.kdc.clone();
+    let tgt = kdc.tgt("alice").unwrap().build().unwrap();
+    let dir = root.join("ccache_write");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, enc) in [
+        ("plain", CredEncryption::Plain),
+        (
+            "session-key",
+            CredEncryption::Key(s.ticket.session_key.clone()),
+        ),
+    ] {
+        let der = KrbCredBuilder::forwarded_tgt(tgt.clone(), s.ticket.session_key.clone())
+            .encryption(enc)
+            .rng(Rng::seeded(6))
+            .build()
+            .unwrap()
+            .der;
+        let mut seed = vec![0u8];
+        seed.extend_from_slice(&der);
+        std::fs::write(dir.join(format!("krb-cred-{name}")), seed).unwrap();
+    }
+    // Odd first byte: fields (principal, principal, enctype, key, flags, 4 times, ticket).
+    let mut f = vec![1u8];
+    for field in [
+        &[0, 0, 0, 1][..],
+        &[2],
+        b"alice",
+        b"EXAMPLE.COM",
+        &[0, 0, 0, 2],
+        &[2],
+        b"krbtgt",
+        b"EXAMPLE.COM",
+        &[18],
+        &[0x11; 32],
+        &[0x40, 0xe1, 0, 0],
+        &[0x65, 0x00, 0x00, 0x00],
+        &[0x65, 0x00, 0x00, 0x00],
+        &[0x65, 0x01, 0x00, 0x00],
+        &[0xff, 0xff, 0xff, 0xff, 0xff],
+        &[0x61, 0x03, 0x02, 0x01, 0x05],
+    ] {
+        f.push(u8::try_from(field.len()).unwrap());
+        f.extend_from_slice(field);
+    }
+    std::fs::write(dir.join("fields"), f).unwrap();
+
+    let dir = root.join("http_request");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = read_cases(&testdata().join("captured/mit-1.20/tokens.txt"));
+    for case in cases {
+        let name = case.get("name").to_string();
+        if name.starts_with("spnego")
+            || name.starts_with("http")
+            || name.contains("aes256-features")
+        {
+            let value = kerbgate::negotiate::www_authenticate(&case.hex("token"));
+            std::fs::write(dir.join(format!("mit-{name}")), value).unwrap();
+        }
+    }
+    std::fs::write(
+        dir.join("two-values"),
+        "Negotiate YIIB
+negotiate  oQcwBaADCgEA",
+    )
+    .unwrap();
+
+    let dir = root.join("imap_request");
+    std::fs::create_dir_all(&dir).unwrap();
+    let sessions: [(&str, &[u8]); 4] = [
+        (
+            "capability",
+            b"\x80a1 CAPABILITY\r\na2 NOOP\r\na3 LOGOUT\r\n",
+        ),
+        (
+            "authenticate",
+            b"\x83a1 AUTHENTICATE GSSAPI\r\nYIIBAA==\r\nZm9v\r\n*\r\n",
+        ),
+        (
+            "sasl-ir",
+            b"\x01t AUTHENTICATE gssapi YIIB\nt2 AUTHENTICATE GSSAPI =\n\n",
+        ),
+        (
+            "bad",
+            b"\x00* NOOP\r\n\xff\xfe x\r\nx LOGIN a b\r\nx AUTHENTICATE\r\n",
+        ),
+    ];
+    for (name, bytes) in sessions {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
 #[test]
 #[ignore = "writes fuzz/seeds/accept; run by hand when the token shapes change"]
 fn regenerate_accept_seeds() {

@@ -16,7 +16,9 @@ use std::sync::Arc;
 
 use common::mint::{builder, scenario, NOW};
 use kerbgate::consts::gss_flags as f;
-use kerbgate::wrap::{MessageContext, Supplementary, WrapError};
+#[cfg(feature = "rc4")]
+use kerbgate::wrap::Supplementary;
+use kerbgate::wrap::{MessageContext, WrapError};
 use kerbgate::FixedClock;
 use kerbgate_crypto::{Enctype, Key};
 use kerbgate_testkit::{AuthChecksum, GssChecksum};
