@@ -26,7 +26,7 @@ fn main() {
         ServiceKeyOpts::password(kerbgate_crypto::Enctype::Aes256CtsHmacSha196, 2, "secret"),
     )
     .unwrap();
-    let opaque_ad = AuthData::if_relevant(&[AuthData::raw(142, &[0x5a; 300])]);
+    let opaque_ad = AuthData::if_relevant(&[AuthData::raw(142, &[0x5a; 195])]);
     let ticket = kdc
         .ticket("alice", "imap/mail.example.com")
         .unwrap()

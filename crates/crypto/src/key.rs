@@ -334,6 +334,73 @@ impl Key {
         }
     }
 
+    /// As [`Key::decrypt_into`], but derives the usage's keys on the stack and caches
+    /// nothing: for a key that decrypts a single message per usage, such as a ticket's
+    /// session key and its one authenticator. Saves the cache's allocations and the
+    /// key derivation is the same work a first cached call does.
+    ///
+    /// # Errors
+    /// As [`Key::decrypt`].
+    pub fn decrypt_into_uncached(
+        &self,
+        usage: u32,
+        ciphertext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let enctype = self.inner.enctype;
+        self.check_ciphertext_len(ciphertext)?;
+        match enctype.family() {
+            Family::AesSha2 => {
+                let keys = self.derive_enc_keys(usage)?;
+                rfc8009::decrypt_into(&keys, sha2_params(enctype), ciphertext, out)
+            }
+            Family::AesSha1 => {
+                let keys = self.derive_enc_keys(usage)?;
+                rfc3961::decrypt_into(&keys, enctype.trailer_len(), ciphertext, out)
+            }
+            // RC4 keeps no per-usage keys; Camellia is rare enough to use the cache.
+            #[allow(unreachable_patterns)]
+            _ => self.decrypt_into(usage, ciphertext, out),
+        }
+    }
+
+    /// As [`Key::encrypt_with_confounder`], without caching the usage's derived keys
+    /// (see [`Key::decrypt_into_uncached`]): for the one AP-REP a session key encrypts.
+    ///
+    /// # Errors
+    /// As [`Key::encrypt_with_confounder`].
+    pub fn encrypt_with_confounder_uncached(
+        &self,
+        usage: u32,
+        confounder: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let enctype = self.inner.enctype;
+        let expected = enctype.confounder_len();
+        if confounder.len() != expected {
+            return Err(Error::BadConfounderLength {
+                len: confounder.len(),
+                expected,
+            });
+        }
+        match enctype.family() {
+            Family::AesSha2 => rfc8009::encrypt(
+                &self.derive_enc_keys(usage)?,
+                sha2_params(enctype),
+                confounder,
+                plaintext,
+            ),
+            Family::AesSha1 => rfc3961::encrypt(
+                &self.derive_enc_keys(usage)?,
+                enctype.trailer_len(),
+                confounder,
+                plaintext,
+            ),
+            #[allow(unreachable_patterns)]
+            _ => self.encrypt_with_confounder(usage, confounder, plaintext),
+        }
+    }
+
     /// The enctype's mandatory keyed checksum of `data` for `usage`.
     ///
     /// # Errors
@@ -482,6 +549,14 @@ impl Key {
         if let Some(keys) = slot.enc.get() {
             return Ok(keys);
         }
+        let keys = Box::new(self.derive_enc_keys(usage)?);
+        // A racing thread may have set it first; either value is the same key.
+        let _ = slot.enc.set(keys);
+        slot.enc.get().map(|k| &**k).ok_or(self.internal_error())
+    }
+
+    /// Ke and Ki of `usage`, derived afresh (RFC 3961 5.3, RFC 8009 5, RFC 6803 3).
+    fn derive_enc_keys(&self, usage: u32) -> Result<EncKeys, Error> {
         let base = self.expose_secret_bytes();
         let enctype = self.inner.enctype;
         let keys = match enctype.family() {
@@ -492,10 +567,7 @@ impl Key {
             #[cfg(feature = "rc4")]
             Family::Rc4 => None,
         };
-        let keys = Box::new(keys.ok_or(self.internal_error())?);
-        // A racing thread may have set it first; either value is the same key.
-        let _ = slot.enc.set(keys);
-        slot.enc.get().map(|k| &**k).ok_or(self.internal_error())
+        keys.ok_or(self.internal_error())
     }
 
     /// Kc of `usage`, derived into `slot` on first use.

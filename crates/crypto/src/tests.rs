@@ -326,3 +326,31 @@ fn checksum_and_encryption_keys_are_independent_per_usage() {
         }
     }
 }
+
+#[test]
+fn uncached_operations_match_the_cached_ones() {
+    for key in keys() {
+        let conf = vec![0x42; key.enctype().confounder_len()];
+        for usage in [11u32, 12, 2000] {
+            let plain = b"one authenticator per session key";
+            let cached = key.encrypt_with_confounder(usage, &conf, plain).unwrap();
+            let uncached = key
+                .encrypt_with_confounder_uncached(usage, &conf, plain)
+                .unwrap();
+            assert_eq!(cached, uncached, "{:?} usage {usage}", key.enctype());
+            let mut out = b"kept".to_vec();
+            key.decrypt_into_uncached(usage, &cached, &mut out).unwrap();
+            assert_eq!(&out[..4], b"kept");
+            assert_eq!(&out[4..], plain);
+            // A wrong usage fails integrity and appends nothing.
+            let mut out = Vec::new();
+            assert!(key
+                .decrypt_into_uncached(usage + 1, &cached, &mut out)
+                .is_err());
+            assert!(out.is_empty());
+        }
+        assert!(key
+            .encrypt_with_confounder_uncached(11, &[0; 3], b"x")
+            .is_err());
+    }
+}

@@ -525,11 +525,12 @@ impl Acceptor {
         if auth_enc.etype != session_etype {
             return Err(AcceptError::AuthenticatorIntegrity);
         }
-        let auth_plain = Zeroizing::new(
-            session_key
-                .decrypt(key_usage::AP_REQ_AUTH, auth_enc.cipher)
-                .map_err(|_| AcceptError::AuthenticatorIntegrity)?,
-        );
+        // The session key decrypts one authenticator: its usage-11 keys are derived on
+        // the stack and not cached, so the context's key starts with no cache at all.
+        let mut auth_plain = Zeroizing::new(Vec::with_capacity(auth_enc.cipher.len()));
+        session_key
+            .decrypt_into_uncached(key_usage::AP_REQ_AUTH, auth_enc.cipher, &mut auth_plain)
+            .map_err(|_| AcceptError::AuthenticatorIntegrity)?;
         let auth = Authenticator::from_der(&auth_plain)?;
         info.ctime = Some((auth.ctime, auth.cusec));
         // RFC 4120 3.2.3: the authenticator's client must be the ticket's client. The
@@ -673,7 +674,7 @@ impl Acceptor {
                 .get(..session_enctype.confounder_len())
                 .unwrap_or(confounder);
             let cipher = session_key
-                .encrypt_with_confounder(key_usage::AP_REP_ENC_PART, confounder, &plain)
+                .encrypt_with_confounder_uncached(key_usage::AP_REP_ENC_PART, confounder, &plain)
                 .map_err(|e| unsupported("session key", session_etype, &e))?;
             let rep = ApRep {
                 enc_part: EncryptedData {
@@ -712,10 +713,7 @@ impl Acceptor {
                 .map(Key::enctype)
                 .unwrap_or(session_enctype),
             ticket_kvno: service_key.kvno(),
-            // A fresh key without the derived keys cached for the authenticator (usage 11,
-            // never used again): about 0.8 KiB less per established context.
-            session_key: Key::new(session_enctype, session_key.expose_secret_bytes())
-                .unwrap_or(session_key),
+            session_key,
             initiator_subkey,
             acceptor_subkey,
             flags,
@@ -725,8 +723,8 @@ impl Acceptor {
             initiator_seq,
             acceptor_seq,
             authz,
-            pac,
-            delegated,
+            pac: pac.map(Box::new),
+            delegated: delegated.map(Box::new),
         };
         Ok(Accepted {
             context,

@@ -94,8 +94,9 @@ pub struct SecurityContext {
     pub(crate) initiator_seq: u32,
     pub(crate) acceptor_seq: u32,
     pub(crate) authz: Vec<AuthzElement>,
-    pub(crate) pac: Option<crate::pac::Pac>,
-    pub(crate) delegated: Option<DelegatedCredentials>,
+    // Boxed: both are rare or large, and an established context should stay small.
+    pub(crate) pac: Option<Box<crate::pac::Pac>>,
+    pub(crate) delegated: Option<Box<DelegatedCredentials>>,
 }
 
 impl SecurityContext {
@@ -197,17 +198,17 @@ impl SecurityContext {
     /// The ticket's verified PAC (MS-PAC), when it carried one: user and group SIDs,
     /// UPN, logon domain.
     pub fn pac(&self) -> Option<&crate::pac::Pac> {
-        self.pac.as_ref()
+        self.pac.as_deref()
     }
 
     /// Credentials the client delegated (forwarded TGT), when the deleg flag was set.
     pub fn delegated(&self) -> Option<&DelegatedCredentials> {
-        self.delegated.as_ref()
+        self.delegated.as_deref()
     }
 
     /// Takes the delegated credentials out of the context.
     pub fn take_delegated(&mut self) -> Option<DelegatedCredentials> {
-        self.delegated.take()
+        self.delegated.take().map(|d| *d)
     }
 }
 

@@ -702,6 +702,14 @@ impl<'a> Reader<'a> {
     /// # Errors
     /// On a wrong tag, an empty or over-long INTEGER.
     pub fn read_i64(&mut self, field: &'static str) -> Result<i64, DecodeError> {
+        // Most Kerberos INTEGERs (pvno, msg-type, name-type, etype) are one octet.
+        if let [TAG_INTEGER, 1, b, ..] = *self.rest {
+            if let Some(rest) = self.rest.get(3..) {
+                self.rest = rest;
+                self.offset += 3;
+                return Ok(i64::from(i8::from_be_bytes([b])));
+            }
+        }
         let tlv = self.expect(TAG_INTEGER, field)?;
         // Most Kerberos INTEGERs (pvno, msg-type, name-type, etype) are one octet.
         if let [b] = *tlv.value {

@@ -198,9 +198,18 @@ impl fmt::Debug for KerberosFlags {
     }
 }
 
+/// Components kept decoded in a [`PrincipalName`] from DER, so the common short names
+/// are not decoded (and UTF-8 checked) again on every iteration.
+const INLINE_COMPONENTS: usize = 3;
+
 #[derive(Clone, Copy)]
 enum Parts<'a> {
-    Der(SeqOf<'a, &'a str>),
+    Der {
+        seq: SeqOf<'a, &'a str>,
+        /// The first components, all of them when there are at most
+        /// [`INLINE_COMPONENTS`].
+        inline: [&'a str; INLINE_COMPONENTS],
+    },
     Strings(&'a [String]),
     Strs(&'a [&'a str]),
 }
@@ -236,7 +245,7 @@ impl<'a> PrincipalName<'a> {
     #[must_use]
     pub fn len(&self) -> usize {
         match self.parts {
-            Parts::Der(s) => s.len(),
+            Parts::Der { seq, .. } => seq.len(),
             Parts::Strings(s) => s.len(),
             Parts::Strs(s) => s.len(),
         }
@@ -252,7 +261,10 @@ impl<'a> PrincipalName<'a> {
     #[must_use]
     pub fn components(&self) -> Components<'a> {
         match self.parts {
-            Parts::Der(s) => Components::Der(s.iter()),
+            Parts::Der { seq, inline } if seq.len() <= INLINE_COMPONENTS => {
+                Components::Inline(inline.into_iter().take(seq.len()))
+            }
+            Parts::Der { seq, .. } => Components::Der(seq.iter()),
             Parts::Strings(s) => Components::Strings(s.iter()),
             Parts::Strs(s) => Components::Strs(s.iter()),
         }
@@ -263,7 +275,7 @@ impl<'a> PrincipalName<'a> {
     /// compare without decoding their strings again.
     #[must_use]
     pub fn same_components(&self, other: &PrincipalName<'_>) -> bool {
-        if let (Parts::Der(a), Parts::Der(b)) = (self.parts, other.parts) {
+        if let (Parts::Der { seq: a, .. }, Parts::Der { seq: b, .. }) = (self.parts, other.parts) {
             if a.contents() == b.contents() {
                 return true;
             }
@@ -296,13 +308,30 @@ impl<'a> Element<'a> for PrincipalName<'a> {
         // RFC 4120 5.2.2: name-type [0] Int32, name-string [1] SEQUENCE OF KerberosString.
         let mut s = r.read_sequence("PrincipalName")?;
         let name_type = s.explicit(0, "name-type", |r| r.read_i32("name-type"))?;
-        let names = s.explicit(1, "name-string", |r| {
-            SeqOf::decode(r, "name-string", MAX_NAME_COMPONENTS)
+        let (seq, inline) = s.explicit(1, "name-string", |r| {
+            let inner = r.read_sequence("name-string")?;
+            let mut walk = inner;
+            let mut inline = [""; INLINE_COMPONENTS];
+            let mut len = 0usize;
+            while !walk.is_empty() {
+                if len >= MAX_NAME_COMPONENTS {
+                    return Err(walk.error(DecodeErrorKind::TooMany {
+                        field: "name-string",
+                        limit: MAX_NAME_COMPONENTS,
+                    }));
+                }
+                let part = walk.read_kerberos_string("KerberosString")?;
+                if let Some(slot) = inline.get_mut(len) {
+                    *slot = part;
+                }
+                len += 1;
+            }
+            Ok((SeqOf::validated(inner, len), inline))
         })?;
         s.skip_extensions(1, "PrincipalName")?;
         Ok(Self {
             name_type,
-            parts: Parts::Der(names),
+            parts: Parts::Der { seq, inline },
         })
     }
 }
@@ -335,6 +364,9 @@ pub enum Components<'a> {
     /// From borrowed strings.
     #[doc(hidden)]
     Strs(std::slice::Iter<'a, &'a str>),
+    /// From DER, the components decoded already.
+    #[doc(hidden)]
+    Inline(std::iter::Take<std::array::IntoIter<&'a str, INLINE_COMPONENTS>>),
 }
 
 impl<'a> Iterator for Components<'a> {
@@ -345,6 +377,7 @@ impl<'a> Iterator for Components<'a> {
             Self::Der(i) => i.next(),
             Self::Strings(i) => i.next().map(String::as_str),
             Self::Strs(i) => i.next().copied(),
+            Self::Inline(i) => i.next(),
         }
     }
 }
