@@ -130,23 +130,25 @@ const SHARDS: usize = 16;
 /// The default replay cache: in memory, thread-safe, entries expiring with the skew window.
 ///
 /// Memory is bounded by the number of logins within one window, and by a capacity
-/// (default 4 million entries, about 200 MiB in the worst case) past which it fails
-/// closed.
+/// (default 4 million entries of 20 bytes, at most about 170 MiB with the hash tables'
+/// spare room) past which it fails closed.
 pub struct MemoryReplayCache {
     shards: Vec<Mutex<Shard>>,
     capacity_per_shard: usize,
 }
 
-/// A tag of up to 31 octets with its length, stored inline.
+/// The first 16 octets of a tag (12-octet HMAC-SHA1-96 tags zero-padded): 128 bits of
+/// a MAC output keep collisions at 2^-96 or better, and an entry is 20 bytes, so a large
+/// cache stays cache-friendly.
 #[derive(Clone, Copy, PartialEq, Eq)]
-struct Tag([u8; 32]);
+struct Tag([u8; 16]);
 
 // Only authenticators that decrypted with their session key reach the cache, so a tag is
 // the output of a keyed MAC: uniformly random to anyone without the key. Its own bytes
-// are then as good a hash as SipHash's, without hashing 32 bytes per accept.
+// are then as good a hash as SipHash's, without hashing the tag per accept.
 impl std::hash::Hash for Tag {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let [_, a, b, c, d, e, f, g, h, ..] = self.0;
+        let [a, b, c, d, e, f, g, h, ..] = self.0;
         state.write_u64(u64::from_le_bytes([a, b, c, d, e, f, g, h]));
     }
 }
@@ -173,27 +175,29 @@ impl std::hash::Hasher for TagHasher {
 
 impl Tag {
     fn new(tag: &[u8]) -> Tag {
-        let mut t = [0u8; 32];
-        let n = tag.len().min(31);
-        let (len, rest) = t.split_at_mut(1);
-        if let (Some(len), Some(dst), Some(src)) =
-            (len.first_mut(), rest.get_mut(..n), tag.get(..n))
-        {
-            *len = u8::try_from(n).unwrap_or(31);
-            dst.copy_from_slice(src);
+        let mut t = [0u8; 16];
+        for (d, s) in t.iter_mut().zip(tag) {
+            *d = *s;
         }
         Tag(t)
     }
 
+    /// Octets 8 and 9, which every tag has (the shortest are 12 octets) and the
+    /// hash does not use.
     fn shard(&self) -> usize {
-        let [_, a, b, ..] = self.0;
+        let [_, _, _, _, _, _, _, _, a, b, ..] = self.0;
         usize::from(a ^ b) % SHARDS
     }
 }
 
+/// Unix seconds as stored in an entry; clamped, good until 2106.
+fn stored_secs(secs: i64) -> u32 {
+    u32::try_from(secs.max(0)).unwrap_or(u32::MAX)
+}
+
 #[derive(Default)]
 struct Shard {
-    entries: HashMap<Tag, i64, std::hash::BuildHasherDefault<TagHasher>>,
+    entries: HashMap<Tag, u32, std::hash::BuildHasherDefault<TagHasher>>,
     next_purge: i64,
 }
 
@@ -247,11 +251,14 @@ impl ReplayCache for MemoryReplayCache {
         window_secs: u32,
     ) -> Result<ReplayVerdict, ReplayCacheError> {
         let tag = Tag::new(record.tag());
-        let expires = record
-            .ctime
-            .secs
-            .max(now.secs)
-            .saturating_add(i64::from(window_secs));
+        let expires = stored_secs(
+            record
+                .ctime
+                .secs
+                .max(now.secs)
+                .saturating_add(i64::from(window_secs)),
+        );
+        let now_secs = stored_secs(now.secs);
         let index = tag.shard();
         let Some(shard) = self.shards.get(index) else {
             return Err(ReplayCacheError::Unavailable {
@@ -263,12 +270,12 @@ impl ReplayCache for MemoryReplayCache {
         let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
 
         if now.secs >= shard.next_purge {
-            shard.entries.retain(|_, exp| *exp >= now.secs);
+            shard.entries.retain(|_, exp| *exp >= now_secs);
             shard.next_purge = now.secs.saturating_add(1);
         }
 
         if let Some(exp) = shard.entries.get(&tag) {
-            if *exp >= now.secs {
+            if *exp >= now_secs {
                 return Ok(ReplayVerdict::Replay);
             }
         }
@@ -285,6 +292,20 @@ impl ReplayCache for MemoryReplayCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_tags_spread_over_every_shard() {
+        let mut seen = [0usize; SHARDS];
+        for i in 0u32..4096 {
+            // 12-octet tags, as HMAC-SHA1-96 gives, with varied octets.
+            let mut t = [0u8; 12];
+            for (k, b) in t.iter_mut().enumerate() {
+                *b = (i.wrapping_mul(2_654_435_761).rotate_left(k as u32 * 3) >> 7) as u8;
+            }
+            seen[Tag::new(&t).shard()] += 1;
+        }
+        assert!(seen.iter().all(|&n| n > 4096 / SHARDS / 4), "{seen:?}");
+    }
 
     fn p(s: &str) -> Principal {
         Principal::parse(s).unwrap()
