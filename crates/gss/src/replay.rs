@@ -299,8 +299,10 @@ mod tests {
         for i in 0u32..4096 {
             // 12-octet tags, as HMAC-SHA1-96 gives, with varied octets.
             let mut t = [0u8; 12];
-            for (k, b) in t.iter_mut().enumerate() {
-                *b = (i.wrapping_mul(2_654_435_761).rotate_left(k as u32 * 3) >> 7) as u8;
+            let mut x = i.wrapping_mul(2_654_435_761);
+            for chunk in t.chunks_mut(4) {
+                chunk.copy_from_slice(&x.to_le_bytes());
+                x = x.rotate_left(11).wrapping_mul(2_246_822_519);
             }
             seen[Tag::new(&t).shard()] += 1;
         }
