@@ -30,11 +30,24 @@
 //!   elements (or AD-IF-RELEVANT nesting) than kerbgate's caps
 //!   (`MAX_NAME_COMPONENTS`, `MAX_ADDRESSES`, `MAX_AD_ELEMENTS`, `MAX_AD_DEPTH`).
 //! - [`Feature::OddTime`]: a GeneralizedTime not of the form YYYYMMDDHHMMSSZ (RFC 4120
-//!   5.2.3 allows only that); rasn takes fractions and offsets.
+//!   5.2.3 allows only that); rasn takes fractions, offsets and second 60 (a leap
+//!   second). Days 29-31 count as odd too, and this feature is allowed either way, so
+//!   calendar checks that differ between the two (February 30) are not reported.
 //! - [`Feature::BigInteger`]: an INTEGER outside Int32 for authenticator-vno, name
 //!   types, enctypes or cusec, which rasn reads as a big integer.
 //! - [`Feature::BadVersion`]: authenticator-vno other than 5 (RFC 4120 5.5.1), which
 //!   rasn does not check.
+//! - [`Feature::WrongForm`]: an identifier octet with the wrong primitive/constructed
+//!   bit: an explicit APPLICATION or context tag in primitive form (0x40-0x5e,
+//!   0x80-0x9e; X.690 8.14.2 makes explicit tagging constructed), or a constructed INTEGER, BIT STRING, OCTET
+//!   STRING, GeneralizedTime or GeneralString (0x22, 0x23, 0x24, 0x38, 0x3b; never
+//!   valid in DER, and INTEGER never in BER): rasn reads the contents anyway,
+//!   kerbgate refuses the tag.
+//! - [`Feature::CusecRange`]: cusec outside 0..=999999 (RFC 4120 5.2.4 Microseconds),
+//!   which kerbgate refuses and rasn reads as any INTEGER.
+//! - [`Feature::BadIfRelevant`]: an AD-IF-RELEVANT element (ad-type 1) whose ad-data is
+//!   not itself AuthorizationData (RFC 4120 5.2.6.1), or nests past `MAX_AD_DEPTH`:
+//!   kerbgate opens these containers while decoding; rasn keeps ad-data opaque.
 
 use kerbgate::der::{TAG_BIT_STRING, TAG_GENERALIZED_TIME, TAG_GENERAL_STRING, TAG_INTEGER};
 use kerbgate::messages::{
@@ -65,6 +78,24 @@ pub(crate) enum Feature {
     BigInteger,
     /// authenticator-vno other than 5.
     BadVersion,
+    /// AD-IF-RELEVANT holding something other than AuthorizationData, or too deep.
+    BadIfRelevant,
+    /// cusec outside 0..=999999.
+    CusecRange,
+    /// A context tag in primitive form, or a primitive type in constructed form.
+    WrongForm,
+}
+
+/// Whether `ad` has an AD-IF-RELEVANT element that is not AuthorizationData within
+/// kerbgate's depth (found with rasn, as the fields are opaque to it).
+fn bad_if_relevant(ad: Option<&rasn_kerberos::AuthorizationData>, depth: usize) -> bool {
+    ad.is_some_and(|ad| {
+        ad.iter().filter(|e| e.r#type == 1).any(|e| {
+            depth >= usize::from(kerbgate::messages::MAX_AD_DEPTH)
+                || rasn::der::decode::<rasn_kerberos::AuthorizationData>(&e.data)
+                    .map_or(true, |inner| bad_if_relevant(Some(&inner), depth + 1))
+        })
+    })
 }
 
 /// The comparison's result for one input.
@@ -164,7 +195,8 @@ fn walk(mut data: &[u8], depth: usize, level: Level, out: &mut Vec<Feature>) {
             TAG_GENERALIZED_TIME => {
                 let ok = value.len() == 15
                     && value.last() == Some(&b'Z')
-                    && value.iter().take(14).all(u8::is_ascii_digit);
+                    && value.iter().take(14).all(u8::is_ascii_digit)
+                    && plain_time(value);
                 if !ok {
                     add(out, Feature::OddTime);
                 }
@@ -176,6 +208,12 @@ fn walk(mut data: &[u8], depth: usize, level: Level, out: &mut Vec<Feature>) {
             }
             _ => {}
         }
+        if (0x40..=0x5e).contains(&tag)
+            || (0x80..=0x9e).contains(&tag)
+            || [0x22, 0x23, 0x24, 0x38, 0x3b].contains(&tag)
+        {
+            add(out, Feature::WrongForm);
+        }
         if let (0xa0..=0xbe, Level::Sequence(max)) = (tag, level) {
             let n = tag & 0x1f;
             // Every SEQUENCE of these messages numbers its fields from [0] upwards; a
@@ -184,6 +222,13 @@ fn walk(mut data: &[u8], depth: usize, level: Level, out: &mut Vec<Feature>) {
                 add(out, Feature::UnknownField);
             }
             last_context = Some(n);
+        }
+        // ad-data of AD-IF-RELEVANT is DER inside an OCTET STRING, which kerbgate
+        // decodes and rasn then checks too (bad_if_relevant): walk any OCTET STRING
+        // that starts like a SEQUENCE. (A key that happens to start with 0x30 may add
+        // features; that only widens what counts as explained.)
+        if tag == 0x04 && value.first() == Some(&0x30) {
+            walk(value, depth + 1, Level::Sequence(1), out);
         }
         if tag & 0x20 != 0 {
             // The message's own SEQUENCE sits in its APPLICATION tag (or, walking from
@@ -199,6 +244,16 @@ fn walk(mut data: &[u8], depth: usize, level: Level, out: &mut Vec<Feature>) {
             walk(value, depth + 1, inner, out);
         }
     }
+}
+
+/// Month 1-12, day 1-28, hour < 24, minute < 60, second < 60: a time both decoders
+/// must read alike (days 29-31 are left out rather than checking the calendar).
+fn plain_time(v: &[u8]) -> bool {
+    let n = |i: usize| {
+        let d = |j: usize| v.get(j).map_or(99, |c| u32::from(c.wrapping_sub(b'0')));
+        d(i) * 10 + d(i + 1)
+    };
+    (1..=12).contains(&n(4)) && (1..=28).contains(&n(6)) && n(8) < 24 && n(10) < 60 && n(12) < 60
 }
 
 // ---- field comparison ----
@@ -349,6 +404,7 @@ fn authenticator(
 /// Which features may explain kerbgate alone accepting.
 const OURS_ONLY: &[Feature] = &[
     Feature::HighString,
+    Feature::OddTime,
     Feature::NegativeInteger,
     Feature::LongFormLength,
     Feature::PaddedInteger,
@@ -363,6 +419,9 @@ const RASN_ONLY: &[Feature] = &[
     Feature::OddTime,
     Feature::BigInteger,
     Feature::BadVersion,
+    Feature::BadIfRelevant,
+    Feature::WrongForm,
+    Feature::CusecRange,
 ];
 
 fn verdict<O, T>(
@@ -403,8 +462,16 @@ fn verdict<O, T>(
 pub(crate) fn compare_enc_ticket_part(der: &[u8]) -> Verdict {
     let ours = EncTicketPart::from_der(der).ok();
     let theirs = rasn::der::decode::<rasn_kerberos::EncTicketPart>(der).ok();
+    let extra: &[Feature] = if theirs
+        .as_ref()
+        .is_some_and(|t| bad_if_relevant(t.authorization_data.as_ref(), 0))
+    {
+        &[Feature::BadIfRelevant]
+    } else {
+        &[]
+    };
     // RFC 4120 5.3: EncTicketPart ends at [10] authorization-data.
-    verdict(der, 10, ours, theirs, enc_ticket_part, &[])
+    verdict(der, 10, ours, theirs, enc_ticket_part, extra)
 }
 
 /// Compares the two decoders on `der` as an Authenticator.
@@ -412,10 +479,18 @@ pub(crate) fn compare_enc_ticket_part(der: &[u8]) -> Verdict {
 pub(crate) fn compare_authenticator(der: &[u8]) -> Verdict {
     let ours = Authenticator::from_der(der).ok();
     let theirs = rasn::der::decode::<rasn_kerberos::Authenticator>(der).ok();
-    let vno_bad = theirs
-        .as_ref()
-        .is_some_and(|t| int(&t.authenticator_vno) != Some(5));
-    let extra: &[Feature] = if vno_bad { &[Feature::BadVersion] } else { &[] };
+    let mut extra = Vec::new();
+    if let Some(t) = &theirs {
+        if int(&t.authenticator_vno) != Some(5) {
+            extra.push(Feature::BadVersion);
+        }
+        if !int(&t.cusec).is_some_and(|c| (0..=999_999).contains(&c)) {
+            extra.push(Feature::CusecRange);
+        }
+        if bad_if_relevant(t.authorization_data.as_ref(), 0) {
+            extra.push(Feature::BadIfRelevant);
+        }
+    }
     // RFC 4120 5.5.1: Authenticator ends at [8] authorization-data.
-    verdict(der, 8, ours, theirs, authenticator, extra)
+    verdict(der, 8, ours, theirs, authenticator, &extra)
 }
