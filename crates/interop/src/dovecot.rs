@@ -9,6 +9,7 @@
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -391,8 +392,11 @@ fn start_master(dovecot: &Path, dir: &Path, port: u16) -> Result<Child, HarnessE
     };
     let started = Instant::now();
     loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(master);
+        // Another process may have taken the port: only Dovecot's greeting counts.
+        if let Ok(stream) = TcpStream::connect(("127.0.0.1", port)) {
+            if greets_as_dovecot(stream) {
+                return Ok(master);
+            }
         }
         match master.try_wait() {
             Ok(Some(status)) => return Err(fail(format!("dovecot exited: {status}"))),
@@ -408,6 +412,13 @@ fn start_master(dovecot: &Path, dir: &Path, port: u16) -> Result<Child, HarnessE
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+fn greets_as_dovecot(stream: TcpStream) -> bool {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut line = String::new();
+    let _ = BufReader::new(stream).read_line(&mut line);
+    line.starts_with("* OK") && line.contains("Dovecot")
 }
 
 /// SIGTERM to exactly this pid (the master shuts its children down), then SIGKILL.
