@@ -6,8 +6,9 @@
 //! - `replay-accept/...`: whole accepts (testkit tokens, aes256, no mutual
 //!   authentication) on 8 threads sharing one acceptor, per backend: memory, file2 and
 //!   Redis (a redis-server started here on 127.0.0.1 at a free port; skipped with a
-//!   message when it cannot start). Redis commands of accepts in flight together go out
-//!   pipelined. Criterion reports accepts per second (elements/s).
+//!   message when it cannot start; 1 (the default) and 2 connections). Redis commands
+//!   of accepts in flight together go out pipelined. Criterion reports accepts per
+//!   second (elements/s).
 
 #![allow(
     missing_docs,
@@ -169,11 +170,18 @@ fn replay(c: &mut Criterion) {
     match start_redis() {
         Some((_redis, port)) => {
             let url = format!("redis://127.0.0.1:{port}/0");
-            accepts_per_second(
-                c,
-                "redis pipelined, 8 threads",
-                Arc::new(RedisReplayCache::open(&url).unwrap()),
-            );
+            for conns in [1, 2] {
+                accepts_per_second(
+                    c,
+                    &format!("redis pipelined, 8 threads, {conns} connections"),
+                    Arc::new(
+                        RedisReplayCache::open(&url)
+                            .unwrap()
+                            .namespace(format!("bench-{conns}"))
+                            .connections(conns),
+                    ),
+                );
+            }
         }
         None => eprintln!("replay-accept/redis skipped: redis-server did not start"),
     }

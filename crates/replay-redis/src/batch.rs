@@ -1,15 +1,18 @@
 //! Pipelining: threads that check the cache at the same time share one round trip.
 //!
-//! Each caller enqueues its request under one lock. If no batch is in flight it becomes
-//! the flusher: it takes what is queued (its own request included), runs the batch
-//! outside the lock, files every answer under its request's id and wakes the others.
-//! A caller whose request went out in someone else's batch sleeps until its answer is
-//! filed; one that finds nobody flushing and its request still queued flushes next. So
-//! one batch is in flight at a time, each answer goes to the request it belongs to, and
-//! a failed batch fails every request in it.
+//! Each caller enqueues its request under one lock. If a lane (one connection) is free
+//! it becomes that lane's flusher: it takes what is queued (its own request included),
+//! runs the batch outside the lock, files every answer under its request's id and
+//! wakes exactly the threads whose answers it filed. While more requests are queued it
+//! flushes again (up to [`MAX_ROUNDS`] batches), then frees the lane and wakes one
+//! queued caller to take over. A caller whose request went out in someone else's batch
+//! sleeps until its answer is filed. So at most one batch a lane is in flight, each
+//! answer goes to the request it belongs to, and a failed batch fails every request in
+//! it.
 
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
+use std::thread::Thread;
 
 use kerbgate::{ReplayCacheError, ReplayVerdict};
 
@@ -21,7 +24,12 @@ pub(crate) struct Request {
     pub(crate) key: String,
     /// The entry's lifetime in milliseconds.
     pub(crate) ttl_ms: u64,
+    /// The caller, woken when its answer is filed.
+    caller: Thread,
 }
+
+/// Most batches one flusher sends in a row before handing over.
+const MAX_ROUNDS: usize = 8;
 
 type Answer = Result<ReplayVerdict, ReplayCacheError>;
 
@@ -30,13 +38,13 @@ struct State {
     next_id: u64,
     queue: Vec<Request>,
     done: HashMap<u64, Answer>,
-    flushing: bool,
+    /// Lanes no flusher holds.
+    free_lanes: Vec<usize>,
 }
 
 /// The queue shared by the threads of one cache.
 pub(crate) struct Batcher {
     state: Mutex<State>,
-    filed: Condvar,
     max_batch: usize,
 }
 
@@ -44,7 +52,8 @@ pub(crate) struct Batcher {
 /// waits forever and the next caller can flush.
 struct Unwind<'a> {
     batcher: &'a Batcher,
-    ids: Vec<u64>,
+    lane: usize,
+    batch: Vec<(u64, Thread)>,
     armed: bool,
 }
 
@@ -54,25 +63,31 @@ impl Drop for Unwind<'_> {
             return;
         }
         let mut st = self.batcher.lock();
-        for id in &self.ids {
+        for (id, caller) in &self.batch {
             st.done.insert(
                 *id,
                 Err(ReplayCacheError::Unavailable {
                     reason: "the thread sending this batch to redis panicked".into(),
                 }),
             );
+            caller.unpark();
         }
-        st.flushing = false;
-        self.batcher.filed.notify_all();
+        st.free_lanes.push(self.lane);
+        if let Some(next) = st.queue.first() {
+            next.caller.unpark();
+        }
     }
 }
 
 impl Batcher {
-    /// A queue sending at most `max_batch` requests in one round trip.
-    pub(crate) fn new(max_batch: usize) -> Self {
+    /// A queue over `lanes` connections, sending at most `max_batch` requests in one
+    /// round trip.
+    pub(crate) fn new(lanes: usize, max_batch: usize) -> Self {
         Batcher {
-            state: Mutex::new(State::default()),
-            filed: Condvar::new(),
+            state: Mutex::new(State {
+                free_lanes: (0..lanes.max(1)).rev().collect(),
+                ..State::default()
+            }),
             max_batch: max_batch.max(1),
         }
     }
@@ -83,69 +98,107 @@ impl Batcher {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues one request and returns its answer, flushing batches (with `flush`) while
-    /// nobody else is. `flush` gets the batch and must return one verdict per request,
-    /// in order; any other count fails the whole batch.
+    /// Queues one request and returns its answer, flushing batches (with `flush`) on a
+    /// free lane. `flush` gets the lane and the batch and must return one verdict per
+    /// request, in order; any other count fails the whole batch.
     pub(crate) fn submit<F>(&self, key: String, ttl_ms: u64, mut flush: F) -> Answer
     where
-        F: FnMut(&[Request]) -> Result<Vec<ReplayVerdict>, ReplayCacheError>,
+        F: FnMut(usize, &[Request]) -> Result<Vec<ReplayVerdict>, ReplayCacheError>,
     {
+        let me = std::thread::current();
         let mut st = self.lock();
         let id = st.next_id;
         st.next_id = st.next_id.wrapping_add(1);
-        st.queue.push(Request { id, key, ttl_ms });
+        st.queue.push(Request {
+            id,
+            key,
+            ttl_ms,
+            caller: me.clone(),
+        });
 
         loop {
             if let Some(answer) = st.done.remove(&id) {
                 return answer;
             }
-            if st.flushing {
-                st = self.filed.wait(st).unwrap_or_else(|e| e.into_inner());
-                continue;
-            }
-
-            // Nobody is flushing and our answer is not filed, so our request is queued.
-            st.flushing = true;
-            let n = st.queue.len().min(self.max_batch);
-            let batch: Vec<Request> = st.queue.drain(..n).collect();
-            drop(st);
-
-            let mut guard = Unwind {
-                batcher: self,
-                ids: batch.iter().map(|r| r.id).collect(),
-                armed: true,
+            // Our request is queued or in another lane's batch. Flush when something is
+            // queued and a lane is free; otherwise sleep until woken (our answer filed,
+            // or a lane freed with requests still queued). A stray wake (unpark tokens
+            // are per thread) only costs one more look.
+            let lane = match st.free_lanes.pop() {
+                Some(lane) if !st.queue.is_empty() => lane,
+                other => {
+                    if let Some(lane) = other {
+                        st.free_lanes.push(lane);
+                    }
+                    drop(st);
+                    std::thread::park();
+                    st = self.lock();
+                    continue;
+                }
             };
-            let result = flush(&batch);
-            guard.armed = false;
 
-            st = self.lock();
-            match result {
-                Ok(verdicts) if verdicts.len() == batch.len() => {
-                    for (r, v) in batch.iter().zip(verdicts) {
-                        st.done.insert(r.id, Ok(v));
+            for _ in 0..MAX_ROUNDS {
+                let n = st.queue.len().min(self.max_batch);
+                let batch: Vec<Request> = st.queue.drain(..n).collect();
+                drop(st);
+
+                let mut guard = Unwind {
+                    batcher: self,
+                    lane,
+                    batch: batch.iter().map(|r| (r.id, r.caller.clone())).collect(),
+                    armed: true,
+                };
+                let result = flush(lane, &batch);
+                guard.armed = false;
+
+                st = self.lock();
+                file(&mut st.done, &batch, result);
+                for r in &batch {
+                    if r.id != id {
+                        r.caller.unpark();
                     }
                 }
-                Ok(verdicts) => {
-                    let e = ReplayCacheError::Unavailable {
-                        reason: format!(
-                            "redis answered {} replies to a batch of {}; nothing in it is \
-                             trusted",
-                            verdicts.len(),
-                            batch.len()
-                        ),
-                    };
-                    for r in &batch {
-                        st.done.insert(r.id, Err(e.clone()));
-                    }
-                }
-                Err(e) => {
-                    for r in &batch {
-                        st.done.insert(r.id, Err(e.clone()));
-                    }
+                if st.queue.is_empty() {
+                    break;
                 }
             }
-            st.flushing = false;
-            self.filed.notify_all();
+            st.free_lanes.push(lane);
+            // Requests queued past our rounds: their first caller flushes next.
+            if let Some(next) = st.queue.first() {
+                next.caller.unpark();
+            }
+        }
+    }
+}
+
+/// Files one answer a request of `batch`.
+fn file(
+    done: &mut HashMap<u64, Answer>,
+    batch: &[Request],
+    result: Result<Vec<ReplayVerdict>, ReplayCacheError>,
+) {
+    match result {
+        Ok(verdicts) if verdicts.len() == batch.len() => {
+            for (r, v) in batch.iter().zip(verdicts) {
+                done.insert(r.id, Ok(v));
+            }
+        }
+        Ok(verdicts) => {
+            let e = ReplayCacheError::Unavailable {
+                reason: format!(
+                    "redis answered {} replies to a batch of {}; nothing in it is trusted",
+                    verdicts.len(),
+                    batch.len()
+                ),
+            };
+            for r in batch {
+                done.insert(r.id, Err(e.clone()));
+            }
+        }
+        Err(e) => {
+            for r in batch {
+                done.insert(r.id, Err(e.clone()));
+            }
         }
     }
 }
@@ -185,7 +238,7 @@ mod tests {
 
     #[test]
     fn concurrent_callers_share_round_trips_and_get_their_own_answers() {
-        let b = Arc::new(Batcher::new(64));
+        let b = Arc::new(Batcher::new(2, 64));
         let fake = Arc::new(Fake {
             keys: Mutex::new(HashSet::new()),
             trips: AtomicUsize::new(0),
@@ -199,7 +252,7 @@ mod tests {
                     for i in 0..500u32 {
                         // Every key is submitted by two threads: exactly one is fresh.
                         let key = format!("k{}-{i}", t / 2);
-                        let v = b.submit(key, 1000, |batch| fake.flush(batch)).unwrap();
+                        let v = b.submit(key, 1000, |_, batch| fake.flush(batch)).unwrap();
                         if v == ReplayVerdict::Fresh {
                             fresh.fetch_add(1, Ordering::Relaxed);
                         }
@@ -218,9 +271,9 @@ mod tests {
 
     #[test]
     fn a_failed_batch_fails_every_request_in_it() {
-        let b = Batcher::new(8);
+        let b = Batcher::new(1, 8);
         let e = b
-            .submit("k".into(), 1, |_| {
+            .submit("k".into(), 1, |_, _| {
                 Err(ReplayCacheError::Unavailable {
                     reason: "down".into(),
                 })
@@ -228,20 +281,24 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.to_string(), "replay cache unavailable: down");
         // A short reply fails the batch rather than shifting answers.
-        let e = b.submit("k".into(), 1, |_| Ok(vec![])).unwrap_err();
+        let e = b.submit("k".into(), 1, |_, _| Ok(vec![])).unwrap_err();
         assert!(e.to_string().contains("0 replies to a batch of 1"), "{e}");
         // The queue is usable afterwards.
-        let v = b.submit("k".into(), 1, |r| Ok(vec![ReplayVerdict::Fresh; r.len()]));
+        let v = b.submit("k".into(), 1, |_, r| {
+            Ok(vec![ReplayVerdict::Fresh; r.len()])
+        });
         assert_eq!(v, Ok(ReplayVerdict::Fresh));
     }
 
     #[test]
     fn a_panicking_flush_does_not_strand_the_queue() {
-        let b = Arc::new(Batcher::new(8));
+        let b = Arc::new(Batcher::new(1, 8));
         let b2 = Arc::clone(&b);
-        let r = std::thread::spawn(move || b2.submit("k".into(), 1, |_| panic!("boom"))).join();
+        let r = std::thread::spawn(move || b2.submit("k".into(), 1, |_, _| panic!("boom"))).join();
         assert!(r.is_err());
-        let v = b.submit("j".into(), 1, |r| Ok(vec![ReplayVerdict::Fresh; r.len()]));
+        let v = b.submit("j".into(), 1, |_, r| {
+            Ok(vec![ReplayVerdict::Fresh; r.len()])
+        });
         assert_eq!(v, Ok(ReplayVerdict::Fresh));
     }
 }

@@ -5,9 +5,10 @@
 //! [`ReplayRecord::tag`]) under a namespace, the expiry covers the clock-skew window.
 //! `OK` means fresh; a nil reply means another server (or this one) saw it first.
 //!
-//! Threads sharing one cache (one acceptor serving many logins) share one connection:
-//! the commands of accepts in flight at the same moment go out as one pipelined batch
-//! and each thread gets its own reply (see `batch.rs`). The trait call stays synchronous.
+//! Threads sharing one cache (one acceptor serving many logins) share one connection
+//! (or a few, [`RedisReplayCache::connections`]): the commands of accepts in flight at
+//! the same moment go out as one pipelined batch per connection and each thread gets its
+//! own reply (see `batch.rs`). The trait call stays synchronous.
 //!
 //! The kerbgate core stays sans-IO: this crate holds the network client (the `redis`
 //! crate with its default features off).
@@ -36,8 +37,8 @@
 //!   given with [`RedisReplayCache::root_ca_pem`].
 //!
 //! # Limitations
-//! - One connection per cache and one batch in flight at a time; a fleet scales by
-//!   processes, not by connections per process.
+//! - One pipelined batch in flight per connection; each connection's batch waits for
+//!   its whole reply.
 //! - Without the `tls` feature a password in the URL (`redis://:PASSWORD@HOST:PORT/DB`)
 //!   is sent in clear text.
 //! - Replay detection across servers lasts only as long as Redis keeps its data: run it
@@ -62,6 +63,8 @@ use crate::batch::{Batcher, Request};
 
 /// How long to answer "unavailable" without trying after a failed connection.
 const RETRY_AFTER: Duration = Duration::from_millis(200);
+/// Connections (batches in flight at once) per cache, unless set.
+const DEFAULT_CONNECTIONS: usize = 1;
 /// Most commands in one pipelined round trip.
 const MAX_BATCH: usize = 256;
 /// Most authenticators accepted from the local cache that wait to be sent to Redis.
@@ -87,7 +90,8 @@ pub struct RedisReplayCache {
     url: String,
     client: redis::Client,
     display: String,
-    conn: Mutex<Link>,
+    /// One connection a lane; at most one batch in flight on each.
+    lanes: Vec<Mutex<Link>>,
     batcher: Batcher,
     namespace: String,
     timeout: Duration,
@@ -150,8 +154,10 @@ impl RedisReplayCache {
             url: url.to_owned(),
             client,
             display,
-            conn: Mutex::new(Link::default()),
-            batcher: Batcher::new(MAX_BATCH),
+            lanes: (0..DEFAULT_CONNECTIONS)
+                .map(|_| Mutex::new(Link::default()))
+                .collect(),
+            batcher: Batcher::new(DEFAULT_CONNECTIONS, MAX_BATCH),
             namespace: "kerbgate-rc".to_owned(),
             timeout: Duration::from_secs(2),
             on_unavailable: OnUnavailable::FailClosed,
@@ -190,6 +196,17 @@ impl RedisReplayCache {
         self
     }
 
+    /// How many connections (pipelined batches in flight at once) this cache uses,
+    /// at least 1 (default 1; more helps only when Redis and the acceptor threads have
+    /// cores to spare).
+    #[must_use]
+    pub fn connections(mut self, n: usize) -> Self {
+        let n = n.max(1);
+        self.lanes = (0..n).map(|_| Mutex::new(Link::default())).collect();
+        self.batcher = Batcher::new(n, MAX_BATCH);
+        self
+    }
+
     /// Connect, read and write time limit (default 2 s).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -225,9 +242,17 @@ impl RedisReplayCache {
         Ok(conn)
     }
 
-    /// Sends one batch as one pipeline; called by one thread at a time.
-    fn flush(&self, batch: &[Request]) -> Result<Vec<ReplayVerdict>, ReplayCacheError> {
-        let mut link = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+    /// Sends one batch as one pipeline on `lane`'s connection; called by one thread a
+    /// lane at a time.
+    fn flush(
+        &self,
+        lane: usize,
+        batch: &[Request],
+    ) -> Result<Vec<ReplayVerdict>, ReplayCacheError> {
+        let Some(link) = self.lanes.get(lane) else {
+            return Err(unavailable(&self.display, "no such connection lane"));
+        };
+        let mut link = link.lock().unwrap_or_else(|e| e.into_inner());
         let mut conn = match link.conn.take() {
             Some(c) => c,
             None => {
@@ -338,8 +363,9 @@ impl ReplayCache for RedisReplayCache {
 
         match self
             .batcher
-            .submit(key, secs.saturating_mul(1000), |b| self.flush(b))
-        {
+            .submit(key, secs.saturating_mul(1000), |lane, b| {
+                self.flush(lane, b)
+            }) {
             Ok(ReplayVerdict::Fresh) => {
                 // Also remember it here: if Redis forgets it (a restart without
                 // persistence), this process still refuses it as a replay.
