@@ -36,8 +36,9 @@
 //!   [`spnego::SpnegoExchange`] (Kerberos is the only mechanism negotiated).
 //! - User-to-user (use-session-key) AP-REQs are refused with KRB_AP_ERR_METHOD.
 //! - DCE-style contexts get their AP-REP, but the third leg is not implemented.
-//! - Per-message tokens: DCE-style RC4 tokens without GSS framing are refused, and the
-//!   RFC 4757 receive window does not follow sequence numbers across 2^32.
+//! - Per-message tokens: DCE-style RC4 tokens without GSS framing are refused. Across
+//!   the 2^32 wrap of 32-bit sequence numbers (RFC 4757, some RFC 4121 initiators) a
+//!   token replayed from exactly 2^32 tokens earlier is not recognised as a duplicate.
 #![forbid(unsafe_code)]
 
 pub mod acceptor;
