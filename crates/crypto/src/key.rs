@@ -255,30 +255,7 @@ impl Key {
         confounder: &[u8],
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        let enctype = self.inner.enctype;
-        let expected = enctype.confounder_len();
-        if confounder.len() != expected {
-            return Err(Error::BadConfounderLength {
-                len: confounder.len(),
-                expected,
-            });
-        }
-        match enctype.family() {
-            Family::AesSha2 => rfc8009::encrypt(
-                self.enc_keys(&self.slot(usage), usage)?,
-                sha2_params(enctype),
-                confounder,
-                plaintext,
-            ),
-            #[cfg(feature = "rc4")]
-            Family::Rc4 => crate::rfc4757::encrypt(self.base_mac()?, usage, confounder, plaintext),
-            _ => rfc3961::encrypt(
-                self.enc_keys(&self.slot(usage), usage)?,
-                enctype.trailer_len(),
-                confounder,
-                plaintext,
-            ),
-        }
+        self.encrypt_impl(usage, confounder, plaintext, true)
     }
 
     /// Decrypts and checks integrity; returns the plaintext without the confounder.
@@ -310,28 +287,7 @@ impl Key {
         ciphertext: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        let enctype = self.inner.enctype;
-        // Checked before deriving keys so junk input costs nothing.
-        self.check_ciphertext_len(ciphertext)?;
-        match enctype.family() {
-            Family::AesSha2 => {
-                let slot = self.slot(usage);
-                let keys = self.enc_keys(&slot, usage)?;
-                rfc8009::decrypt_into(keys, sha2_params(enctype), ciphertext, out)
-            }
-            #[cfg(feature = "rc4")]
-            Family::Rc4 => {
-                let mut plain = crate::rfc4757::decrypt(self.base_mac()?, usage, ciphertext)?;
-                out.extend_from_slice(&plain);
-                plain.zeroize();
-                Ok(())
-            }
-            _ => {
-                let slot = self.slot(usage);
-                let keys = self.enc_keys(&slot, usage)?;
-                rfc3961::decrypt_into(keys, enctype.trailer_len(), ciphertext, out)
-            }
-        }
+        self.decrypt_into_impl(usage, ciphertext, out, true)
     }
 
     /// As [`Key::decrypt_into`], but derives the usage's keys on the stack and caches
@@ -347,21 +303,7 @@ impl Key {
         ciphertext: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        let enctype = self.inner.enctype;
-        self.check_ciphertext_len(ciphertext)?;
-        match enctype.family() {
-            Family::AesSha2 => {
-                let keys = self.derive_enc_keys(usage)?;
-                rfc8009::decrypt_into(&keys, sha2_params(enctype), ciphertext, out)
-            }
-            Family::AesSha1 => {
-                let keys = self.derive_enc_keys(usage)?;
-                rfc3961::decrypt_into(&keys, enctype.trailer_len(), ciphertext, out)
-            }
-            // RC4 keeps no per-usage keys; Camellia is rare enough to use the cache.
-            #[allow(unreachable_patterns)]
-            _ => self.decrypt_into(usage, ciphertext, out),
-        }
+        self.decrypt_into_impl(usage, ciphertext, out, false)
     }
 
     /// As [`Key::encrypt_with_confounder`], without caching the usage's derived keys
@@ -375,6 +317,18 @@ impl Key {
         confounder: &[u8],
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Error> {
+        self.encrypt_impl(usage, confounder, plaintext, false)
+    }
+
+    /// Encryption with the usage's Ke and Ki from the cache (`cached`) or derived
+    /// afresh on the stack.
+    fn encrypt_impl(
+        &self,
+        usage: u32,
+        confounder: &[u8],
+        plaintext: &[u8],
+        cached: bool,
+    ) -> Result<Vec<u8>, Error> {
         let enctype = self.inner.enctype;
         let expected = enctype.confounder_len();
         if confounder.len() != expected {
@@ -383,21 +337,54 @@ impl Key {
                 expected,
             });
         }
+        #[cfg(feature = "rc4")]
+        if enctype.family() == Family::Rc4 {
+            return crate::rfc4757::encrypt(self.base_mac()?, usage, confounder, plaintext);
+        }
+        let (slot, fresh);
+        let keys = if cached {
+            slot = self.slot(usage);
+            self.enc_keys(&slot, usage)?
+        } else {
+            fresh = self.derive_enc_keys(usage)?;
+            &fresh
+        };
         match enctype.family() {
-            Family::AesSha2 => rfc8009::encrypt(
-                &self.derive_enc_keys(usage)?,
-                sha2_params(enctype),
-                confounder,
-                plaintext,
-            ),
-            Family::AesSha1 => rfc3961::encrypt(
-                &self.derive_enc_keys(usage)?,
-                enctype.trailer_len(),
-                confounder,
-                plaintext,
-            ),
-            #[allow(unreachable_patterns)]
-            _ => self.encrypt_with_confounder(usage, confounder, plaintext),
+            Family::AesSha2 => rfc8009::encrypt(keys, sha2_params(enctype), confounder, plaintext),
+            _ => rfc3961::encrypt(keys, enctype.trailer_len(), confounder, plaintext),
+        }
+    }
+
+    /// Decryption with the usage's Ke and Ki from the cache (`cached`) or derived
+    /// afresh on the stack.
+    fn decrypt_into_impl(
+        &self,
+        usage: u32,
+        ciphertext: &[u8],
+        out: &mut Vec<u8>,
+        cached: bool,
+    ) -> Result<(), Error> {
+        let enctype = self.inner.enctype;
+        // Checked before deriving keys so junk input costs nothing.
+        self.check_ciphertext_len(ciphertext)?;
+        #[cfg(feature = "rc4")]
+        if enctype.family() == Family::Rc4 {
+            let mut plain = crate::rfc4757::decrypt(self.base_mac()?, usage, ciphertext)?;
+            out.extend_from_slice(&plain);
+            plain.zeroize();
+            return Ok(());
+        }
+        let (slot, fresh);
+        let keys = if cached {
+            slot = self.slot(usage);
+            self.enc_keys(&slot, usage)?
+        } else {
+            fresh = self.derive_enc_keys(usage)?;
+            &fresh
+        };
+        match enctype.family() {
+            Family::AesSha2 => rfc8009::decrypt_into(keys, sha2_params(enctype), ciphertext, out),
+            _ => rfc3961::decrypt_into(keys, enctype.trailer_len(), ciphertext, out),
         }
     }
 
