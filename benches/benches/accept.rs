@@ -88,6 +88,18 @@ fn bench_accept(c: &mut Criterion) {
             );
         });
     }
+    // A yardstick in the same run: the machine's speed drifts, the ratio much less.
+    let key =
+        kerbgate_crypto::Key::new(kerbgate_crypto::Enctype::Aes256CtsHmacSha196, &[7; 32]).unwrap();
+    let ct = key.encrypt(2, &[0x42; 1024]).unwrap();
+    let mut out = Vec::with_capacity(1100);
+    group.bench_function("yardstick: decrypt_into aes256-sha1 1 KiB", |b| {
+        b.iter(|| {
+            out.clear();
+            key.decrypt_into(2, &ct, &mut out).unwrap();
+            out.len()
+        });
+    });
     group.finish();
 }
 
