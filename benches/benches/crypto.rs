@@ -70,6 +70,20 @@ fn fresh(c: &mut Criterion) {
                 key.decrypt(11, black_box(&ct)).unwrap()
             })
         });
+        // What the acceptor does with a session key: derive on the stack, cache nothing.
+        let mut out = Vec::with_capacity(256);
+        group.bench_function(
+            BenchmarkId::new(format!("{} uncached", enctype.name()), 200),
+            |b| {
+                b.iter(|| {
+                    let key = Key::new(enctype, black_box(&raw)).unwrap();
+                    out.clear();
+                    key.decrypt_into_uncached(11, black_box(&ct), &mut out)
+                        .unwrap();
+                    out.len()
+                })
+            },
+        );
     }
     group.finish();
 }
