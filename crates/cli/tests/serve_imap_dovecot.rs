@@ -14,9 +14,8 @@
     reason = "integration tests may unwrap"
 )]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use kerbgate_interop::{
     live, Dovecot, DovecotOptions, DovecotUser, ImapClient, KerbgateImap, KeytabMode, Mech,
@@ -367,7 +366,7 @@ fn curl_gets_the_same_user_from_both() {
 /// from kerbgate and none from Dovecot, which offers none (a documented difference).
 #[test]
 fn cyrus_imtest_against_both() {
-    let imtest = Path::new("/usr/lib/cyrus/bin/imtest");
+    let imtest = Path::new(kerbgate_interop::IMTEST);
     if !imtest.exists() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -381,31 +380,8 @@ fn cyrus_imtest_against_both() {
     let ours = kerbgate(&s, &[]);
     for server in [Server::Kerbgate(&ours), Server::Dovecot(&dove)] {
         for (max, kerbgate_ssf) in [("0", "0"), ("1", "1"), ("256", "256")] {
-            let mut child = Command::new(imtest)
-                .args([
-                    "-m", "GSSAPI", "-u", "alice", "-a", "alice", "-l", max, "-p",
-                ])
-                .arg(server.port().to_string())
-                .arg("localhost")
-                .envs(s.realm.env())
-                .env("KRB5CCNAME", format!("FILE:{}", s.alice.display()))
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(b"n1 NOOP\r\nn2 LOGOUT\r\n")
-                .unwrap();
-            let out = child.wait_with_output().unwrap();
-            let text = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let text =
+                kerbgate_interop::imtest_session(&s.realm, &s.alice, server.port(), max).unwrap();
             let who = name(&server);
             let ssf = match server {
                 Server::Kerbgate(_) => kerbgate_ssf,

@@ -16,9 +16,8 @@
     reason = "integration tests may unwrap"
 )]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use kerbgate_interop::{
     live, ImapClient, KerbgateImap, KeytabMode, MitRealm, PrincipalKey, RealmOptions, Rfc4752Login,
@@ -262,7 +261,7 @@ fn curl_logs_in_with_auth_gssapi() {
 /// maximum; it names the server `imap@localhost`.
 #[test]
 fn cyrus_imtest_logs_in_with_each_layer() {
-    let imtest = Path::new("/usr/lib/cyrus/bin/imtest");
+    let imtest = Path::new(kerbgate_interop::IMTEST);
     if !imtest.exists() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -285,31 +284,8 @@ fn cyrus_imtest_logs_in_with_each_layer() {
         ("1", "integrity"),
         ("256", "confidentiality"),
     ] {
-        let mut child = Command::new(imtest)
-            .args([
-                "-m", "GSSAPI", "-u", "alice", "-a", "alice", "-l", ssf, "-p",
-            ])
-            .arg(server.port().to_string())
-            .arg("localhost")
-            .envs(s.realm.env())
-            .env("KRB5CCNAME", format!("FILE:{}", s.alice.display()))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"n1 NOOP\r\nn2 LOGOUT\r\n")
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text =
+            kerbgate_interop::imtest_session(&s.realm, &s.alice, server.port(), ssf).unwrap();
         assert!(
             text.contains(&format!("alice authenticated ({layer} layer)")),
             "-l {ssf}: {text}"

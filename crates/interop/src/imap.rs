@@ -431,6 +431,48 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Where Debian's cyrus-clients installs Cyrus SASL's IMAP test client.
+pub const IMTEST: &str = "/usr/lib/cyrus/bin/imtest";
+
+/// Runs Cyrus `imtest -m GSSAPI` as alice against an IMAP server on 127.0.0.1 `port`
+/// with `max_ssf` (`-l`: 0 none, 1 integrity, 256 confidentiality), sends NOOP and
+/// LOGOUT, and returns everything imtest printed (stdout then stderr).
+///
+/// # Errors
+/// When imtest cannot be started or its output cannot be read.
+pub fn imtest_session(
+    realm: &MitRealm,
+    ccache: &Path,
+    port: u16,
+    max_ssf: &str,
+) -> Result<String, HarnessError> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(IMTEST)
+        .args([
+            "-m", "GSSAPI", "-u", "alice", "-a", "alice", "-l", max_ssf, "-p",
+        ])
+        .arg(port.to_string())
+        .arg("localhost")
+        .envs(realm.env())
+        .env("KRB5CCNAME", format!("FILE:{}", ccache.display()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(io("starting imtest"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(b"n1 NOOP\r\nn2 LOGOUT\r\n")
+            .map_err(io("writing to imtest"))?;
+    }
+    let out = child.wait_with_output().map_err(io("waiting for imtest"))?;
+    Ok(format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,7 +55,8 @@ pub use dovecot::{Dovecot, DovecotOptions, DovecotUser};
 pub use driver::{script_path, Driver, Initiator, MitAcceptor};
 pub use error::HarnessError;
 pub use imap::{
-    base64_decode, base64_encode, ImapClient, KerbgateImap, LoginOutcome, Rfc4752Login,
+    base64_decode, base64_encode, imtest_session, ImapClient, KerbgateImap, LoginOutcome,
+    Rfc4752Login, IMTEST,
 };
 pub use realm::{ccache_name, KeytabMode, MitRealm, PrincipalKey, RealmOptions, DEFAULT_REALM};
 pub use requests::{ChannelBindings, ContextInfo, GssFlag, InitRequest, Mech, StepResult};
