@@ -70,6 +70,7 @@ pub mod consts;
 mod cts;
 mod enctype;
 mod error;
+mod hedged;
 #[cfg(feature = "rc4")]
 mod hmac_md5_raw;
 mod key;
@@ -87,6 +88,7 @@ mod rfc8009;
 
 pub use enctype::{default_salt, enctype_from_name, enctype_name, ChecksumType, Enctype};
 pub use error::{Error, Unsupported};
+pub use hedged::{fill_hedged, DRAWS_PER_SEED};
 #[cfg(feature = "rc4")]
 pub use hmac_md5_raw::{
     hmac_md5_checksum_raw, verify_hmac_md5_checksum_raw, HMAC_MD5_CHECKSUM_LEN,

@@ -641,11 +641,24 @@ impl Acceptor {
             flags.0 |= gss_flags::MUTUAL;
             let subkey_enctype =
                 self.acceptor_subkey_enctype(&auth, initiator_subkey.as_ref(), session_enctype);
-            // One call to the system's random source for subkey, sequence number and
-            // confounder: each call is a system call on the hot path.
+            // Subkey, sequence number and confounder from the per-thread generator,
+            // hedged with this authenticator (its encrypted confounder and MAC tag),
+            // so a forked child that inherited the generator still answers other
+            // logins with other keys; see `kerbgate_crypto::fill_hedged`.
             let mut rnd = Zeroizing::new([0u8; 32 + 4 + 16]);
-            getrandom::fill(rnd.as_mut_slice()).map_err(|e| AcceptError::Config {
-                reason: format!("the system random number generator failed: {e}"),
+            let cipher = auth_enc.cipher;
+            let head = cipher.get(..16).unwrap_or(cipher);
+            let tail = cipher
+                .get(cipher.len().saturating_sub(16)..)
+                .unwrap_or(cipher);
+            let mut summary = [0u8; 32];
+            let (h, t) = summary.split_at_mut(16);
+            h.iter_mut().zip(head).for_each(|(d, s)| *d = *s);
+            t.iter_mut().zip(tail).for_each(|(d, s)| *d = *s);
+            kerbgate_crypto::fill_hedged(&summary, rnd.as_mut_slice()).map_err(|e| {
+                AcceptError::Config {
+                    reason: format!("the system random number generator failed: {e}"),
+                }
             })?;
             let (key_rnd, rest) = rnd.split_at(32);
             let (seq_rnd, confounder) = rest.split_at(4);
