@@ -70,7 +70,7 @@ fn bench_accept(c: &mut Criterion) {
         ("aes256-sha1 mutual", true),
     ] {
         group.bench_function(name, |b| {
-            b.iter_batched(
+            b.iter_batched_ref(
                 || {
                     counter = counter.wrapping_add(1);
                     let minter = if mutual { &mut s.mutual } else { &mut s.plain };
@@ -80,7 +80,7 @@ fn bench_accept(c: &mut Criterion) {
                         .gss_token()
                 },
                 |token| {
-                    let done = s.acceptor.accept(&token).unwrap();
+                    let done = s.acceptor.accept(token).unwrap();
                     assert_eq!(done.output_token.is_some(), mutual);
                     drop(done);
                 },

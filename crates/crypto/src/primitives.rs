@@ -41,7 +41,7 @@ impl Tag {
 
 impl Drop for Tag {
     fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.buf);
+        zeroize::Zeroize::zeroize(self.buf.as_mut_slice());
     }
 }
 

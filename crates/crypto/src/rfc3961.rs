@@ -87,7 +87,7 @@ pub(crate) fn decrypt_into(
     let mut mac = keys.ki.clone();
     mac.update(&confounder);
     mac.update(out.get(start..).unwrap_or_default());
-    confounder.0.zeroize();
+    confounder.0.as_mut_slice().zeroize();
     if !mac.finalize_verify(tag) {
         if let Some(plain) = out.get_mut(start..) {
             plain.zeroize();

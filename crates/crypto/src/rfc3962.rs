@@ -49,7 +49,7 @@ impl BaseCipher {
                 *o = *b;
             }
         }
-        block.0.zeroize();
+        block.0.as_mut_slice().zeroize();
     }
 
     /// Ke and Ki for one usage (RFC 3961 5.3 with RFC 3962 3).

@@ -22,9 +22,10 @@ use crate::gss_checksum::{channel_binding_hash, ChannelBindings, GssChecksum};
 use crate::keys::{KeySource, KeyTable, ServiceKey, StaticKeys};
 use crate::messages::{
     ApRep, ApReq, Authenticator, AuthorizationData, EncApRepPart, EncTicketPart, EncryptedData,
-    EncryptionKey, KrbError, PrincipalName,
+    EncryptionKey, KrbError, PrincipalName, Ticket,
 };
 use crate::pac::{check_ticket_pac, PacPolicy};
+use crate::plaintext::Plaintext;
 use crate::replay::{MemoryReplayCache, ReplayCache, ReplayRecord, ReplayVerdict};
 use crate::token::{self, Framing, Mech, TokenId};
 
@@ -92,6 +93,20 @@ impl ServiceName {
     /// Whether the ticket's service principal is this name. With `ignore_case`, the
     /// components (service and host) compare case-insensitively; realms always exactly.
     pub fn matches(&self, sname: &Principal, ignore_case: bool) -> bool {
+        self.matches_name(
+            sname.realm(),
+            &PrincipalName::from_principal(sname),
+            ignore_case,
+        )
+    }
+
+    /// [`ServiceName::matches`] for a name borrowed from a ticket.
+    fn matches_name(
+        &self,
+        ticket_realm: &str,
+        sname: &PrincipalName<'_>,
+        ignore_case: bool,
+    ) -> bool {
         let eq = |a: &str, b: &str| {
             if ignore_case {
                 a.eq_ignore_ascii_case(b)
@@ -100,20 +115,19 @@ impl ServiceName {
             }
         };
         if let Some(realm) = &self.realm {
-            if realm != sname.realm() {
+            if realm != ticket_realm {
                 return false;
             }
         }
-        let theirs = sname.components();
+        let mut theirs = sname.components();
         if self.prefix_only {
-            return theirs.len() == 2
+            return sname.len() == 2
                 && theirs
-                    .first()
+                    .next()
                     .zip(self.components.first())
                     .is_some_and(|(a, b)| eq(a, b));
         }
-        theirs.len() == self.components.len()
-            && theirs.iter().zip(&self.components).all(|(a, b)| eq(a, b))
+        sname.len() == self.components.len() && theirs.zip(&self.components).all(|(a, b)| eq(a, b))
     }
 }
 
@@ -359,11 +373,12 @@ impl fmt::Debug for Rejected {
 
 /// What is known about a request when it fails, for the KRB-ERROR token.
 #[derive(Default)]
-struct FailureInfo {
+struct FailureInfo<'t> {
     mech: Option<Mech>,
     framing: Option<Framing>,
     mutual: bool,
-    server: Option<Principal>,
+    /// The ticket's realm and service name, borrowed from the token.
+    server: Option<(&'t str, PrincipalName<'t>)>,
     ctime: Option<(i64, u32)>,
 }
 
@@ -434,8 +449,7 @@ impl Acceptor {
     }
 
     fn error_token(&self, error: &AcceptError, info: &FailureInfo) -> Option<Vec<u8>> {
-        let (true, Some(server), Some(mech)) = (info.mutual, info.server.as_ref(), info.mech)
-        else {
+        let (true, Some((realm, sname)), Some(mech)) = (info.mutual, info.server, info.mech) else {
             return None;
         };
         let code = error
@@ -448,7 +462,6 @@ impl Acceptor {
             .is_none()
             .then(|| error.gss_major().name());
         let now = self.clock.now();
-        let sname = PrincipalName::from_principal(server);
         let err = KrbError {
             ctime: info.ctime.map(|c| c.0),
             cusec: info.ctime.map(|c| c.1),
@@ -457,7 +470,7 @@ impl Acceptor {
             error_code: code,
             crealm: None,
             cname: None,
-            realm: server.realm(),
+            realm,
             sname,
             e_text,
             e_data: None,
@@ -469,7 +482,11 @@ impl Acceptor {
         })
     }
 
-    fn accept_inner(&self, input: &[u8], info: &mut FailureInfo) -> Result<Accepted, AcceptError> {
+    fn accept_inner<'t>(
+        &self,
+        input: &'t [u8],
+        info: &mut FailureInfo<'t>,
+    ) -> Result<Accepted, AcceptError> {
         // RFC 2743 3.1: framing and mechanism.
         let tok = token::parse_initial_context_token(input)?;
         if !tok.mech.is_kerberos() {
@@ -493,9 +510,9 @@ impl Acceptor {
         let ap_req = ApReq::from_der(tok.body)?;
         let ticket = &ap_req.ticket;
         info.mutual = ap_req.mutual_required();
-        // The one owned copy of the service name: the KRB-ERROR needs it on failure and
-        // the context takes it back on success.
-        let sname: &Principal = info.server.insert(ticket.server_principal());
+        // The service name stays borrowed from the token until a key has decrypted the
+        // ticket; the KRB-ERROR for a failure before then is built from the borrow.
+        info.server = Some((ticket.realm, ticket.sname));
         if ap_req.use_session_key() {
             return Err(AcceptError::Unsupported {
                 what: "user-to-user (use-session-key)",
@@ -505,12 +522,27 @@ impl Acceptor {
         // Check 1: the ticket must name a service we answer for, before any key is tried.
         let table = self.keys.key_table()?;
         // One key-table lookup (hash of the folded name) serves both checks.
-        let sname_keys = table.for_principal(sname, self.ignore_service_case);
-        self.check_service(sname, &table, sname_keys.clone())?;
+        let sname_keys = table.for_name(ticket.realm, ticket.sname, self.ignore_service_case);
+        self.check_service(ticket, &table, sname_keys.clone())?;
 
         // Check 2 and 3: find the key and decrypt the ticket (key usage 2).
-        let (service_key, ticket_plain) =
-            self.decrypt_ticket(sname_keys, sname, &ticket.enc_part)?;
+        let (service_key, ticket_plain) = self.decrypt_ticket(sname_keys, ticket)?;
+        // The context names the service as the ticket did. Nearly always that is the
+        // keytab's own principal (same name type, same case), which is then shared
+        // rather than copied.
+        let keytab_name = service_key.principal_shared();
+        let service = if keytab_name.name_type() == ticket.sname.name_type
+            && keytab_name.components().len() == ticket.sname.len()
+            && keytab_name
+                .components()
+                .iter()
+                .zip(ticket.sname.components())
+                .all(|(a, b)| a == b)
+        {
+            Arc::clone(keytab_name)
+        } else {
+            Arc::new(ticket.server_principal())
+        };
         let enc_ticket = EncTicketPart::from_der(&ticket_plain)?;
         let now = self.clock.now();
         self.check_ticket_times(&enc_ticket, now)?;
@@ -527,7 +559,7 @@ impl Acceptor {
         }
         // The session key decrypts one authenticator: its usage-11 keys are derived on
         // the stack and not cached, so the context's key starts with no cache at all.
-        let mut auth_plain = Zeroizing::new(Vec::with_capacity(auth_enc.cipher.len()));
+        let mut auth_plain = Plaintext::with_capacity(auth_enc.cipher.len());
         session_key
             .decrypt_into_uncached(key_usage::AP_REQ_AUTH, auth_enc.cipher, &mut auth_plain)
             .map_err(|_| AcceptError::AuthenticatorIntegrity)?;
@@ -613,7 +645,7 @@ impl Acceptor {
         // Check 6: replays, last, so a refused request never uses up a cache entry.
         if let Some(cache) = &self.replay {
             let record = ReplayRecord::new(
-                sname,
+                &service,
                 &ticket_client,
                 ctime,
                 auth_enc.etype,
@@ -706,16 +738,12 @@ impl Acceptor {
 
         tracing::debug!(
             client = %ticket_client,
-            service = %sname,
+            service = %service,
             enctype = service_key.enctype(),
             kvno = service_key.kvno(),
             mutual,
             "AP-REQ accepted"
         );
-        let service = match info.server.take() {
-            Some(p) => p,
-            None => ticket.server_principal(),
-        };
         let context = SecurityContext {
             mech: tok.mech,
             framing: tok.framing,
@@ -759,7 +787,7 @@ impl Acceptor {
 
     fn check_service<'t>(
         &self,
-        sname: &Principal,
+        ticket: &Ticket<'_>,
         table: &KeyTable,
         mut sname_keys: impl Iterator<Item = &'t ServiceKey>,
     ) -> Result<(), AcceptError> {
@@ -767,7 +795,7 @@ impl Acceptor {
             Services::AnyInKeytab => sname_keys.next().is_some(),
             Services::List(names) => names
                 .iter()
-                .any(|n| n.matches(sname, self.ignore_service_case)),
+                .any(|n| n.matches_name(ticket.realm, &ticket.sname, self.ignore_service_case)),
         };
         if ok {
             return Ok(());
@@ -785,7 +813,7 @@ impl Acceptor {
                 .join(", "),
         };
         Err(AcceptError::NotUs {
-            ticket_service: sname.clone(),
+            ticket_service: ticket.server_principal(),
             accepted,
         })
     }
@@ -793,9 +821,10 @@ impl Acceptor {
     fn decrypt_ticket<'t>(
         &self,
         sname_keys: impl Iterator<Item = &'t ServiceKey> + Clone,
-        sname: &Principal,
-        enc: &EncryptedData<'_>,
-    ) -> Result<(&'t ServiceKey, Zeroizing<Vec<u8>>), AcceptError> {
+        ticket: &Ticket<'_>,
+    ) -> Result<(&'t ServiceKey, Plaintext), AcceptError> {
+        let enc = &ticket.enc_part;
+        let sname = || ticket.server_principal();
         self.allowed_enctype("ticket", enc.etype)?;
 
         // Fast path, no allocation: try the keys of this enctype whose kvno matches.
@@ -808,9 +837,9 @@ impl Acceptor {
             if let (Some(k), None) = (candidates.next(), candidates.next()) {
                 if let Some(key) = k.key() {
                     return match key.decrypt(key_usage::TICKET, enc.cipher) {
-                        Ok(plain) => Ok((k, Zeroizing::new(plain))),
+                        Ok(plain) => Ok((k, Plaintext::from(plain))),
                         Err(_) => Err(AcceptError::TicketIntegrity {
-                            service: sname.clone(),
+                            service: sname(),
                             enctype: enc.etype,
                             kvnos_tried: vec![k.kvno()],
                         }),
@@ -823,7 +852,7 @@ impl Acceptor {
         let of_enctype: Vec<&ServiceKey> = of_enctype().collect();
         if of_enctype.is_empty() {
             return Err(AcceptError::NoKey {
-                service: sname.clone(),
+                service: sname(),
                 enctype: enc.etype,
                 held: held.iter().map(|k| (k.kvno(), k.enctype())).collect(),
             });
@@ -845,7 +874,7 @@ impl Acceptor {
             kvnos.sort_unstable();
             kvnos.dedup();
             return Err(AcceptError::BadKeyVersion {
-                service: sname.clone(),
+                service: sname(),
                 kvno: enc.kvno.unwrap_or(0),
                 held: kvnos,
             });
@@ -855,11 +884,11 @@ impl Acceptor {
             let Some(key) = k.key() else { continue };
             tried.push(k.kvno());
             if let Ok(plain) = key.decrypt(key_usage::TICKET, enc.cipher) {
-                return Ok((k, Zeroizing::new(plain)));
+                return Ok((k, Plaintext::from(plain)));
             }
         }
         Err(AcceptError::TicketIntegrity {
-            service: sname.clone(),
+            service: sname(),
             enctype: enc.etype,
             kvnos_tried: tried,
         })

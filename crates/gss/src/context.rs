@@ -1,6 +1,7 @@
 //! The established security context: who logged in, with which keys and flags.
 
 use std::fmt;
+use std::sync::Arc;
 
 use kerbgate_crypto::{Enctype, Key};
 use kerbgate_keytab::Principal;
@@ -81,7 +82,7 @@ pub struct SecurityContext {
     pub(crate) mech: Mech,
     pub(crate) framing: Framing,
     pub(crate) client: Principal,
-    pub(crate) service: Principal,
+    pub(crate) service: Arc<Principal>,
     pub(crate) ticket_enctype: Enctype,
     pub(crate) ticket_kvno: u32,
     pub(crate) session_key: Key,

@@ -16,10 +16,12 @@ use kerbgate_crypto::Key;
 use kerbgate_keytab::{Keytab, KeytabName, Principal};
 
 use crate::error::AcceptError;
+use crate::messages::PrincipalName;
 
 /// One long-term key of a service principal.
 pub struct ServiceKey {
-    principal: Principal,
+    /// Shared, so an accepted context can name its service without copying the name.
+    principal: Arc<Principal>,
     kvno: u32,
     enctype: i32,
     key: Option<Key>,
@@ -28,6 +30,11 @@ pub struct ServiceKey {
 impl ServiceKey {
     /// The principal the key belongs to.
     pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    /// The principal, shared.
+    pub(crate) fn principal_shared(&self) -> &Arc<Principal> {
         &self.principal
     }
 
@@ -89,7 +96,7 @@ impl Hasher for FoldedHasher {
 
 /// FNV-1a over the ASCII-lower-cased components and realm, with separators; no allocation,
 /// so the hot path never formats a principal.
-fn fold(p: &Principal) -> u64 {
+fn fold<'c>(components: impl Iterator<Item = &'c str>, realm: &str) -> u64 {
     fn eat(mut h: u64, bytes: &[u8], sep: u8) -> u64 {
         for &b in bytes {
             h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3);
@@ -97,10 +104,17 @@ fn fold(p: &Principal) -> u64 {
         (h ^ u64::from(sep)).wrapping_mul(0x0100_0000_01b3)
     }
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for c in p.components() {
+    for c in components {
         h = eat(h, c.as_bytes(), b'/');
     }
-    eat(h, p.realm().as_bytes(), b'@')
+    eat(h, realm.as_bytes(), b'@')
+}
+
+/// Equal after Unicode lower-casing, as [`Principal::eq_ignore_case`] compares.
+fn eq_ignore_case(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 impl KeyTable {
@@ -112,11 +126,14 @@ impl KeyTable {
             HashMap::default();
         for entry in keytab.entries() {
             index
-                .entry(fold(entry.principal()))
+                .entry(fold(
+                    entry.principal().components().iter().map(String::as_str),
+                    entry.principal().realm(),
+                ))
                 .or_default()
                 .push(keys.len());
             keys.push(ServiceKey {
-                principal: entry.principal().clone(),
+                principal: Arc::new(entry.principal().clone()),
                 kvno: entry.kvno(),
                 enctype: entry.enctype(),
                 key: entry.key().ok(),
@@ -138,22 +155,41 @@ impl KeyTable {
         principal: &'p Principal,
         case_insensitive: bool,
     ) -> impl Iterator<Item = &'a ServiceKey> + Clone + use<'a, 'p> {
+        self.for_name(
+            principal.realm(),
+            PrincipalName::from_principal(principal),
+            case_insensitive,
+        )
+    }
+
+    /// [`KeyTable::for_principal`] for a name borrowed from a ticket, so a lookup
+    /// copies nothing.
+    pub(crate) fn for_name<'a, 'n>(
+        &'a self,
+        realm: &'n str,
+        name: PrincipalName<'n>,
+        case_insensitive: bool,
+    ) -> impl Iterator<Item = &'a ServiceKey> + Clone + use<'a, 'n> {
         let slots = self
             .index
-            .get(&fold(principal))
+            .get(&fold(name.components(), realm))
             .map(Vec::as_slice)
             .unwrap_or_default();
         slots
             .iter()
             .filter_map(|&i| self.keys.get(i))
             .filter(move |k| {
-                if case_insensitive {
-                    // Service and host compare ignoring case; the realm always exactly.
-                    k.principal.realm() == principal.realm()
-                        && k.principal.eq_ignore_case(principal)
-                } else {
-                    k.principal == *principal
-                }
+                let mine = k.principal.components();
+                // Service and host may compare ignoring case; the realm always exactly.
+                k.principal.realm() == realm
+                    && mine.len() == name.len()
+                    && mine.iter().zip(name.components()).all(|(a, b)| {
+                        if case_insensitive {
+                            eq_ignore_case(a, b)
+                        } else {
+                            a == b
+                        }
+                    })
             })
     }
 
@@ -168,8 +204,9 @@ impl KeyTable {
     pub fn principals(&self) -> Vec<&Principal> {
         let mut out: Vec<&Principal> = Vec::new();
         for k in &self.keys {
-            if !out.contains(&&k.principal) {
-                out.push(&k.principal);
+            let p: &Principal = &k.principal;
+            if !out.contains(&p) {
+                out.push(p);
             }
         }
         out

@@ -55,6 +55,7 @@ pub mod keys;
 pub mod messages;
 pub mod negotiate;
 pub mod pac;
+mod plaintext;
 pub mod replay;
 #[cfg(unix)]
 pub mod replay_file;

@@ -7,6 +7,7 @@
 //! session key, so two valid authenticators share it only by a 2^-96 chance. A key of
 //! client name and time would instead refuse two honest logins in the same microsecond.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
@@ -274,17 +275,25 @@ impl ReplayCache for MemoryReplayCache {
             shard.next_purge = now.secs.saturating_add(1);
         }
 
-        if let Some(exp) = shard.entries.get(&tag) {
-            if *exp >= now_secs {
-                return Ok(ReplayVerdict::Replay);
+        // One probe of the table: look up and insert through the same entry.
+        let full = shard.entries.len() >= self.capacity_per_shard;
+        match shard.entries.entry(tag) {
+            Entry::Occupied(mut seen) => {
+                if *seen.get() >= now_secs {
+                    return Ok(ReplayVerdict::Replay);
+                }
+                // Expired but not purged yet: this is a new use of an old tag.
+                *seen.get_mut() = expires;
+            }
+            Entry::Vacant(slot) => {
+                if full {
+                    return Err(ReplayCacheError::Full {
+                        capacity: self.capacity_per_shard * SHARDS,
+                    });
+                }
+                slot.insert(expires);
             }
         }
-        if shard.entries.len() >= self.capacity_per_shard {
-            return Err(ReplayCacheError::Full {
-                capacity: self.capacity_per_shard * SHARDS,
-            });
-        }
-        shard.entries.insert(tag, expires);
         Ok(ReplayVerdict::Fresh)
     }
 }
