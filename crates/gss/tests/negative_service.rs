@@ -308,3 +308,37 @@ fn case_insensitive_any_service_mode_compares_realm_exactly() {
         .unwrap();
     refuse(&host_based, &token(&t), "KRB_AP_ERR_NOKEY");
 }
+
+/// The context names the service exactly as the ticket did: its case when the keytab
+/// matched ignoring case, and its name type when the keytab entry has another.
+#[test]
+fn context_names_the_service_as_the_ticket_did() {
+    let (keytab, t) = upper_case_ticket();
+    let any = builder(&keytab).ignore_service_case(true).build().unwrap();
+    let done = accept(&any, &token(&t));
+    assert_eq!(
+        done.context.service().to_string(),
+        "IMAP/mail.example.com@EXAMPLE.COM"
+    );
+
+    let kdc = kdc_with("EXAMPLE.COM", IMAP, AES256, 2, "pw");
+    let keytab = kdc.keytab();
+    let keytab_type = keytab.entries()[0].principal().name_type();
+    for name_type in [1, 2, 3] {
+        let service = kdc.principal(IMAP).unwrap().with_name_type(name_type);
+        let (kvno, key) = kdc.service_key(&service, None, None).unwrap();
+        let key = key.clone();
+        let client = kdc.principal(ALICE).unwrap();
+        let t = kerbgate_testkit::TicketBuilder::new(service, key, kvno, client)
+            .build()
+            .unwrap();
+        let acc = builder(&keytab).build().unwrap();
+        let done = accept(&acc, &token(&t));
+        assert_eq!(done.context.service().to_string(), IMAP);
+        assert_eq!(
+            done.context.service().name_type(),
+            name_type,
+            "keytab entry's name type {keytab_type}"
+        );
+    }
+}
