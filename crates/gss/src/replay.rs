@@ -196,10 +196,28 @@ fn stored_secs(secs: i64) -> u32 {
     u32::try_from(secs.max(0)).unwrap_or(u32::MAX)
 }
 
-#[derive(Default)]
+/// A shard purges no earlier than at this many entries.
+const MIN_PURGE_LEN: usize = 4096;
+
 struct Shard {
     entries: HashMap<Tag, u32, std::hash::BuildHasherDefault<TagHasher>>,
-    next_purge: i64,
+    /// The next purge comes when the shard holds this many entries: twice what the last
+    /// purge left, so each insert pays for scanning two entries at most. (A purge every
+    /// second would scan the whole window, rate x 300 s entries, for each second's
+    /// rate inserts: 300 entries per login.)
+    purge_at_len: usize,
+    /// When the last purge ran; a full shard purges at most once a second.
+    last_purge: i64,
+}
+
+impl Default for Shard {
+    fn default() -> Self {
+        Shard {
+            entries: HashMap::default(),
+            purge_at_len: MIN_PURGE_LEN,
+            last_purge: i64::MIN,
+        }
+    }
 }
 
 impl MemoryReplayCache {
@@ -270,9 +288,13 @@ impl ReplayCache for MemoryReplayCache {
         // is still a valid map, so keep using it.
         let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
 
-        if now.secs >= shard.next_purge {
+        let len = shard.entries.len();
+        let at_capacity = len >= self.capacity_per_shard;
+        let due = len >= shard.purge_at_len.min(self.capacity_per_shard);
+        if due && (!at_capacity || now.secs > shard.last_purge) {
             shard.entries.retain(|_, exp| *exp >= now_secs);
-            shard.next_purge = now.secs.saturating_add(1);
+            shard.last_purge = now.secs;
+            shard.purge_at_len = shard.entries.len().saturating_mul(2).max(MIN_PURGE_LEN);
         }
 
         // One probe of the table: look up and insert through the same entry.
@@ -361,6 +383,60 @@ mod tests {
             cache.check_and_insert(&other, at(1301), 300).unwrap(),
             ReplayVerdict::Fresh
         );
+    }
+
+    /// Expired entries leave when a shard has doubled since its last purge, so the
+    /// cache holds at most about twice the live entries however long it runs.
+    #[test]
+    fn expired_entries_are_purged_as_the_cache_grows() {
+        let cache = MemoryReplayCache::with_capacity(1 << 22);
+        let (srv, cli) = (p("imap/h@R"), p("alice@R"));
+        let mut peak = 0;
+        // 20,000 logins a simulated second for 50 s with a 10 s window: 220,000 live.
+        for i in 0u64..1_000_000 {
+            let now = Timestamp::from_secs(1_000_000 + i64::try_from(i / 20_000).unwrap());
+            let ct = i
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                .to_be_bytes()
+                .repeat(2);
+            let rec = ReplayRecord::new(&srv, &cli, now, 18, &ct);
+            assert_eq!(
+                cache.check_and_insert(&rec, now, 10).unwrap(),
+                ReplayVerdict::Fresh
+            );
+            if i % 1000 == 0 {
+                peak = peak.max(cache.len());
+            }
+        }
+        assert!(peak <= 2 * 220_000 * 11 / 10, "peak {peak}");
+    }
+
+    /// A 12-octet tag that lands in shard 0.
+    fn shard0_tag(n: u8) -> [u8; 12] {
+        [n, 1, 2, 3, 4, 5, 6, 7, 0, 0, n, n]
+    }
+
+    /// A full shard refuses until its entries expire (purging at most once a second),
+    /// then makes room from the expired ones.
+    #[test]
+    fn full_shard_makes_room_once_entries_expire() {
+        let cache = MemoryReplayCache::with_capacity(SHARDS);
+        let (srv, cli) = (p("imap/h@R"), p("alice@R"));
+        let (a, b, c) = (shard0_tag(1), shard0_tag(2), shard0_tag(3));
+        let at = Timestamp::from_secs;
+        let try_at = |tag: &[u8], secs: i64| {
+            let rec = ReplayRecord::new(&srv, &cli, at(secs), 18, tag);
+            cache.check_and_insert(&rec, at(secs), 10)
+        };
+        let full = |r: Result<ReplayVerdict, ReplayCacheError>| {
+            matches!(r, Err(ReplayCacheError::Full { .. }))
+        };
+        assert_eq!(try_at(&a, 1000).unwrap(), ReplayVerdict::Fresh);
+        assert!(full(try_at(&b, 1000)));
+        assert!(full(try_at(&b, 1005)), "a is still live until 1010");
+        assert_eq!(try_at(&b, 1011).unwrap(), ReplayVerdict::Fresh);
+        assert!(full(try_at(&c, 1011)));
+        assert_eq!(try_at(&b, 1015).unwrap(), ReplayVerdict::Replay);
     }
 
     #[test]
