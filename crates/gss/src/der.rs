@@ -1060,12 +1060,23 @@ impl Writer {
 
     /// Appends a constructed element whose contents `f` writes.
     pub fn constructed(&mut self, tag: u8, f: impl FnOnce(&mut Writer)) {
+        // One octet is kept for the length, enough for contents under 128 octets; a
+        // longer length moves the contents up by the extra octets.
         self.buf.push(tag);
+        self.buf.push(0);
         let start = self.buf.len();
         f(self);
-        let len = encode_length(self.buf.len() - start);
-        self.buf
-            .splice(start..start, len.as_slice().iter().copied());
+        let end = self.buf.len();
+        let len = encode_length(end - start);
+        let octets = len.as_slice();
+        let extra = octets.len() - 1;
+        if extra > 0 {
+            self.buf.resize(end + extra, 0);
+            self.buf.copy_within(start..end, start + extra);
+        }
+        if let Some(slot) = self.buf.get_mut(start - 1..start + extra) {
+            slot.copy_from_slice(octets);
+        }
     }
 
     /// Appends a SEQUENCE.
@@ -1150,4 +1161,50 @@ fn encode_length(len: usize) -> LengthOctets {
 #[must_use]
 pub fn length_octets(len: usize) -> Vec<u8> {
     encode_length(len).as_slice().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Nested constructed elements around contents of every length class: the length
+    /// octets written after the contents match X.690's definite form, and a reader
+    /// gets the same contents back.
+    #[test]
+    fn writer_lengths_around_every_form_boundary() {
+        for n in [
+            0usize, 1, 125, 126, 127, 128, 129, 255, 256, 257, 65_535, 65_536, 70_000,
+        ] {
+            let body: Vec<u8> = (0..n).map(|i| (i % 251).to_le_bytes()[0]).collect();
+            let mut w = Writer::default();
+            w.sequence(|w| w.explicit(3, |w| w.octet_string(&body)));
+            let der = w.into_bytes();
+
+            let mut want = vec![TAG_OCTET_STRING];
+            want.extend_from_slice(encode_length(n).as_slice());
+            want.extend_from_slice(&body);
+            for tag in [context(3), TAG_SEQUENCE] {
+                let mut outer = vec![tag];
+                outer.extend_from_slice(encode_length(want.len()).as_slice());
+                outer.extend_from_slice(&want);
+                want = outer;
+            }
+            assert_eq!(der, want, "length {n}");
+
+            let mut r = Reader::new(&der, "test");
+            let mut seq = r.read_sequence("seq").unwrap();
+            let got = seq
+                .explicit(3, "x", |r| r.read_octet_string("body"))
+                .unwrap();
+            assert_eq!(got, body.as_slice(), "length {n}");
+        }
+    }
+
+    #[test]
+    fn length_octets_are_minimal() {
+        assert_eq!(encode_length(0x7f).as_slice(), [0x7f]);
+        assert_eq!(encode_length(0x80).as_slice(), [0x81, 0x80]);
+        assert_eq!(encode_length(0x100).as_slice(), [0x82, 0x01, 0x00]);
+        assert_eq!(encode_length(0x1_0000).as_slice(), [0x83, 0x01, 0x00, 0x00]);
+    }
 }
