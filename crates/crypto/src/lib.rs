@@ -48,6 +48,13 @@
 //! ([`Key::decrypt_into`] reuses the caller's). The n-folded usage constants
 //! are computed once per process.
 //!
+//! # Randomness
+//! [`Key::generate`] and [`Key::encrypt`] ask the operating system each time.
+//! [`fill_hedged`], for an acceptor answering many logins, asks it once per thread
+//! every [`DRAWS_PER_SEED`] draws and hedges each draw with the request it answers,
+//! so a process forked after drawing still gives other requests other bytes (its
+//! documentation has the construction and the argument).
+//!
 //! # Limitations
 //! - No DES, triple DES or export RC4 (by design).
 //! - No cipher state chaining between messages: every message starts from the

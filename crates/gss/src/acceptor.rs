@@ -4,6 +4,11 @@
 //! [`SecurityContext`] plus, for mutual authentication, the AP-REP token to send back.
 //! It does no I/O besides asking its [`KeySource`] for keys: time comes from a
 //! [`Clock`], replays are checked in a [`ReplayCache`].
+//!
+//! The AP-REP's acceptor subkey, sequence number and confounder come from
+//! [`kerbgate_crypto::fill_hedged`]: a per-thread generator keyed from the operating
+//! system, hedged with the authenticator being answered, so an accept makes no system
+//! call and a forked child still answers other logins with other keys.
 
 use std::fmt;
 use std::sync::Arc;
