@@ -10,21 +10,27 @@
 //! - a per-thread draw counter;
 //! - a short summary of the request being answered, which the caller passes and which
 //!   must differ between requests (the acceptor passes the first and last 16 octets
-//!   of the authenticator ciphertext: the client's encrypted confounder and MAC tag,
-//!   and the replay cache lets each authenticator through once).
+//!   of the authenticator ciphertext, the client's encrypted confounder and MAC tag,
+//!   which the replay cache lets through once, and its clock reading to the
+//!   microsecond).
 //!
 //! Block `i` of a draw is the CBC-MAC, under the thread's key, of the fixed-length
 //! message `(length block, summary blocks..., counter || i)`. The message's first
 //! block encodes the summary length, so messages of different lengths are prefix-free
 //! and the CBC-MAC is a pseudorandom function of the whole message.
 //!
-//! Why the summary is mixed in: after `fork()` the child inherits the parent's key and
-//! counter. A generator that only ran a counter would give parent and child the same
-//! bytes, so two logins, one in each process, could get the same acceptor subkey.
-//! Here they differ as long as the requests differ. Only the same authenticator
-//! accepted in both processes (a replay that per-process replay caches cannot see)
-//! yields equal bytes, and then both contexts belong to the same ticket's session key
-//! already, which the replayer does not hold.
+//! Why the summary is mixed in: after `fork()` (or a virtual machine snapshot) the
+//! child inherits the parent's key and counter. A generator that only ran a counter
+//! would give parent and child the same bytes, so two logins, one in each process,
+//! could get the same acceptor subkey. Here they differ as long as the summaries
+//! differ. With the acceptor's summary, equal bytes need the same authenticator
+//! accepted in two processes that share a key and counter, in the same microsecond:
+//! a replay that per-process replay caches cannot see, timed to the microsecond
+//! against the genuine login. Without the clock reading, a replayer who sent a captured
+//! AP-REQ to a sibling worker at the same counter would get a context with the genuine
+//! session's subkey and sequence numbers, into which it could replay that session's
+//! later per-message tokens. Detecting `fork()` itself needs `pthread_atfork` or
+//! `MADV_WIPEONFORK`, both unsafe code, or a `getpid` system call per draw.
 //!
 //! What the key protects: anyone reading the process's memory learns the bytes of the
 //! draws made under the current key (at most [`DRAWS_PER_SEED`] of them). That reader
@@ -76,7 +82,7 @@ impl Generator {
     fn fill(&mut self, summary: &[u8], out: &mut [u8]) {
         // CBC-MAC state after the length block and the summary's blocks; each output
         // block then adds its own final block (counter, index).
-        let mut head = Block::default();
+        let mut head = Zeroizing::new(Block::default());
         self.chain(&mut head, &(summary.len() as u64).to_be_bytes());
         for chunk in summary.chunks(BLOCK) {
             self.chain(&mut head, chunk);
@@ -87,7 +93,7 @@ impl Generator {
             let (c, n) = last.split_at_mut(8);
             c.copy_from_slice(&counter);
             n.copy_from_slice(&(i as u64).to_be_bytes());
-            let mut x = head;
+            let mut x = Zeroizing::new(*head);
             self.chain(&mut x, &last);
             for (o, b) in part.iter_mut().zip(x.iter()) {
                 *o = *b;
@@ -111,7 +117,8 @@ thread_local! {
 /// [`Error::RandomUnavailable`] if the operating system's generator fails when this
 /// thread first draws or fetches its next key.
 pub fn fill_hedged(summary: &[u8], out: &mut [u8]) -> Result<(), Error> {
-    GENERATOR.with(|cell| {
+    // `try_with`: during thread-local destruction there is no generator; say so.
+    let drawn = GENERATOR.try_with(|cell| {
         let mut slot = cell.borrow_mut();
         let fresh = match slot.as_ref() {
             Some(g) => g.draws_left == 0,
@@ -127,7 +134,8 @@ pub fn fill_hedged(summary: &[u8], out: &mut [u8]) -> Result<(), Error> {
             }
             None => Err(Error::RandomUnavailable),
         }
-    })
+    });
+    drawn.unwrap_or(Err(Error::RandomUnavailable))
 }
 
 #[cfg(test)]

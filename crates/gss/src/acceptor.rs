@@ -585,7 +585,7 @@ impl Acceptor {
             secs: auth.ctime,
             usecs: auth.cusec,
         };
-        if ctime.secs_since(now).unsigned_abs() > u64::from(self.skew) {
+        if !ctime.within(now, self.skew) {
             return Err(AcceptError::Skew {
                 ctime: auth.ctime,
                 now: now.secs,
@@ -679,19 +679,24 @@ impl Acceptor {
             let subkey_enctype =
                 self.acceptor_subkey_enctype(&auth, initiator_subkey.as_ref(), session_enctype);
             // Subkey, sequence number and confounder from the per-thread generator,
-            // hedged with this authenticator (its encrypted confounder and MAC tag),
-            // so a forked child that inherited the generator still answers other
-            // logins with other keys; see `kerbgate_crypto::fill_hedged`.
+            // hedged with this authenticator (its encrypted confounder and MAC tag) and
+            // the clock to the microsecond, so a forked child that inherited the
+            // generator still answers other logins, and a replay of this one, with
+            // other keys; see `kerbgate_crypto::fill_hedged`.
             let mut rnd = Zeroizing::new([0u8; 32 + 4 + 16]);
             let cipher = auth_enc.cipher;
             let head = cipher.get(..16).unwrap_or(cipher);
             let tail = cipher
                 .get(cipher.len().saturating_sub(16)..)
                 .unwrap_or(cipher);
-            let mut summary = [0u8; 32];
-            let (h, t) = summary.split_at_mut(16);
+            let mut summary = [0u8; 16 + 16 + 8 + 4];
+            let (h, rest) = summary.split_at_mut(16);
+            let (t, rest) = rest.split_at_mut(16);
+            let (secs, usecs) = rest.split_at_mut(8);
             h.iter_mut().zip(head).for_each(|(d, s)| *d = *s);
             t.iter_mut().zip(tail).for_each(|(d, s)| *d = *s);
+            secs.copy_from_slice(&now.secs.to_be_bytes());
+            usecs.copy_from_slice(&now.usecs.to_be_bytes());
             kerbgate_crypto::fill_hedged(&summary, rnd.as_mut_slice()).map_err(|e| {
                 AcceptError::Config {
                     reason: format!("the system random number generator failed: {e}"),

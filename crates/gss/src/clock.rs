@@ -17,6 +17,18 @@ impl Timestamp {
         Timestamp { secs, usecs: 0 }
     }
 
+    /// Whether `self` and `other` are at most `secs` seconds apart, to the microsecond.
+    ///
+    /// The skew check must be exact: rounding the difference to whole seconds would let
+    /// an authenticator through up to a second past the window that replay caches keep
+    /// its entry for.
+    pub fn within(self, other: Timestamp, secs: u32) -> bool {
+        let micros = (i128::from(self.secs) - i128::from(other.secs)) * 1_000_000
+            + i128::from(self.usecs)
+            - i128::from(other.usecs);
+        micros.unsigned_abs() <= u128::from(secs) * 1_000_000
+    }
+
     /// Signed difference `self - other` in whole seconds, rounded toward zero.
     pub fn secs_since(self, other: Timestamp) -> i64 {
         let micros = (i128::from(self.secs) - i128::from(other.secs)) * 1_000_000

@@ -7,7 +7,9 @@
 //! session key, so two valid authenticators share it only by a 2^-96 chance. A key of
 //! client name and time would instead refuse two honest logins in the same microsecond.
 
+use std::collections::hash_map::RandomState;
 use std::fmt;
+use std::hash::BuildHasher;
 use std::sync::Mutex;
 
 use crate::clock::Timestamp;
@@ -132,10 +134,17 @@ const SHARDS: usize = 16;
 /// (default 4 million entries) past which it fails closed. Each of its 16 shards is an
 /// open-addressing table of 20-byte slots, at most 70 % full and at least 2x its live
 /// entries after each rebuild: about 160 MiB at the default capacity, 40-80 MiB for a
-/// server taking 5000 logins a second.
-pub struct MemoryReplayCache {
+/// server taking 5000 logins a second. Expiry follows the clock passed in: a clock
+/// stepped back after an entry's slot was reused lets that authenticator through once
+/// more while it is within the skew (as with any expiring cache), so keep the server's
+/// clock slewed, not stepped.
+pub struct MemoryReplayCache<S = RandomState> {
     shards: Vec<Mutex<Shard>>,
     capacity_per_shard: usize,
+    /// SipHash with this cache's own random key places tags in shards and slots. A tag
+    /// is a MAC, but under the session key, which the client holds: a client could
+    /// otherwise choose authenticators whose tags crowd one shard or one probe run.
+    hasher: S,
 }
 
 /// The first 16 octets of a tag (12-octet HMAC-SHA1-96 tags zero-padded): 128 bits of
@@ -151,21 +160,18 @@ impl Tag {
         }
         Tag(t)
     }
+}
 
-    /// Octets 8 and 9, which every tag has (the shortest are 12 octets) and the
-    /// slot index does not use.
-    fn shard(&self) -> usize {
-        let [_, _, _, _, _, _, _, _, a, b, ..] = self.0;
-        usize::from(a ^ b) % SHARDS
-    }
+/// The slot a hash starts probing at, in a table of `mask + 1` slots.
+fn slot_index(hash: u64, mask: usize) -> usize {
+    // The low bits; `mask` fits in 64 bits, so the result fits in `usize`.
+    let mask64 = u64::try_from(mask).unwrap_or(u64::MAX);
+    usize::try_from(hash & mask64).unwrap_or_default()
+}
 
-    /// Octets 0 to 7. Only authenticators that decrypted with their session key reach
-    /// the cache, so a tag is the output of a keyed MAC, uniformly random to anyone
-    /// without the key: its own bits are as good a hash as SipHash's.
-    fn hash(&self) -> u64 {
-        let [a, b, c, d, e, f, g, h, ..] = self.0;
-        u64::from_le_bytes([a, b, c, d, e, f, g, h])
-    }
+/// The shard of a hash: its top four bits (the slot index uses the low ones).
+fn shard_index(hash: u64) -> usize {
+    usize::try_from(hash >> 60).unwrap_or_default() % SHARDS
 }
 
 /// Unix seconds as stored in an entry; clamped to 1..=u32::MAX (0 marks an empty
@@ -215,16 +221,23 @@ impl Shard {
         (self.slots.len() / 10 * 7).min(capacity)
     }
 
-    fn check_and_insert(&mut self, tag: Tag, now: u32, expires: u32, capacity: usize) -> Insert {
+    fn check_and_insert(
+        &mut self,
+        (tag, hash): (Tag, u64),
+        now: u32,
+        expires: u32,
+        capacity: usize,
+        hasher: &impl BuildHasher,
+    ) -> Insert {
         if self.used >= self.limit(capacity) {
             // A replay is a replay even when the shard is full.
-            if self.holds_live(tag, now) {
+            if self.holds_live(tag, hash, now) {
                 return Insert::Replay;
             }
             if self.full_since.is_some_and(|t| t >= i64::from(now)) {
                 return Insert::Full;
             }
-            self.rebuild(now, capacity);
+            self.rebuild(now, capacity, hasher);
             if self.used >= self.limit(capacity) {
                 self.full_since = Some(i64::from(now));
                 return Insert::Full;
@@ -232,7 +245,7 @@ impl Shard {
             self.full_since = None;
         }
         let mask = self.slots.len() - 1;
-        let mut i = usize::try_from(tag.hash()).unwrap_or_default() & mask;
+        let mut i = slot_index(hash, mask);
         let mut reusable = None;
         // Ends at an empty slot: at most 70 % of slots are used.
         while let Some(slot) = self.slots.get_mut(i) {
@@ -265,9 +278,9 @@ impl Shard {
     }
 
     /// Whether `tag` is held and not expired at `now`.
-    fn holds_live(&self, tag: Tag, now: u32) -> bool {
+    fn holds_live(&self, tag: Tag, hash: u64, now: u32) -> bool {
         let mask = self.slots.len().saturating_sub(1);
-        let mut i = usize::try_from(tag.hash()).unwrap_or_default() & mask;
+        let mut i = slot_index(hash, mask);
         while let Some(slot) = self.slots.get(i) {
             if slot.expires == 0 {
                 return false;
@@ -282,7 +295,7 @@ impl Shard {
 
     /// Moves the live entries into a table at least twice their number (and room for
     /// the capacity's 70 % rule), dropping expired ones.
-    fn rebuild(&mut self, now: u32, capacity: usize) {
+    fn rebuild(&mut self, now: u32, capacity: usize, hasher: &impl BuildHasher) {
         let live = self.slots.iter().filter(|s| s.expires >= now).count();
         let want = (live.saturating_add(1))
             .saturating_mul(2)
@@ -293,7 +306,7 @@ impl Shard {
         let mask = want - 1;
         self.used = 0;
         for s in old.into_iter().filter(|s| s.expires >= now) {
-            let mut i = usize::try_from(s.tag.hash()).unwrap_or_default() & mask;
+            let mut i = slot_index(hasher.hash_one(s.tag.0), mask);
             while let Some(slot) = self.slots.get_mut(i) {
                 if slot.expires == 0 {
                     *slot = s;
@@ -314,9 +327,18 @@ impl MemoryReplayCache {
 
     /// A cache holding at most `capacity` live entries.
     pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_capacity_and_hasher(capacity, RandomState::new())
+    }
+}
+
+impl<S: BuildHasher> MemoryReplayCache<S> {
+    /// A cache placing tags with `hasher`; tests use a predictable one to force
+    /// collisions. A server must keep the random default.
+    pub(crate) fn with_capacity_and_hasher(capacity: usize, hasher: S) -> Self {
         MemoryReplayCache {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             capacity_per_shard: capacity.div_ceil(SHARDS).max(1),
+            hasher,
         }
     }
 
@@ -340,7 +362,7 @@ impl Default for MemoryReplayCache {
     }
 }
 
-impl fmt::Debug for MemoryReplayCache {
+impl<S: BuildHasher> fmt::Debug for MemoryReplayCache<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryReplayCache")
             .field("len", &self.len())
@@ -348,7 +370,7 @@ impl fmt::Debug for MemoryReplayCache {
     }
 }
 
-impl ReplayCache for MemoryReplayCache {
+impl<S: BuildHasher + Send + Sync> ReplayCache for MemoryReplayCache<S> {
     fn check_and_insert(
         &self,
         record: &ReplayRecord<'_>,
@@ -363,7 +385,8 @@ impl ReplayCache for MemoryReplayCache {
                 .max(now.secs)
                 .saturating_add(i64::from(window_secs)),
         );
-        let Some(shard) = self.shards.get(tag.shard()) else {
+        let hash = self.hasher.hash_one(tag.0);
+        let Some(shard) = self.shards.get(shard_index(hash)) else {
             return Err(ReplayCacheError::Unavailable {
                 reason: "shard index".into(),
             });
@@ -371,11 +394,13 @@ impl ReplayCache for MemoryReplayCache {
         // A poisoned lock only means another thread panicked mid-insert; the table itself
         // is still a valid table, so keep using it.
         let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
-        match shard.check_and_insert(tag, stored_secs(now.secs), expires, self.capacity_per_shard) {
+        let now_secs = stored_secs(now.secs);
+        let cap = self.capacity_per_shard;
+        match shard.check_and_insert((tag, hash), now_secs, expires, cap, &self.hasher) {
             Insert::Fresh => Ok(ReplayVerdict::Fresh),
             Insert::Replay => Ok(ReplayVerdict::Replay),
             Insert::Full => Err(ReplayCacheError::Full {
-                capacity: self.capacity_per_shard * SHARDS,
+                capacity: cap.saturating_mul(SHARDS),
             }),
         }
     }
@@ -386,19 +411,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_tags_spread_over_every_shard() {
+    fn tags_spread_over_every_shard_even_when_chosen_alike() {
+        // Tags a client might pick to share their leading octets: the keyed hash still
+        // spreads them.
+        let cache = MemoryReplayCache::new();
         let mut seen = [0usize; SHARDS];
-        for i in 0u32..4096 {
-            // 12-octet tags, as HMAC-SHA1-96 gives, with varied octets.
-            let mut t = [0u8; 12];
-            let mut x = i.wrapping_mul(2_654_435_761);
-            for chunk in t.chunks_mut(4) {
-                chunk.copy_from_slice(&x.to_le_bytes());
-                x = x.rotate_left(11).wrapping_mul(2_246_822_519);
-            }
-            seen[Tag::new(&t).shard()] += 1;
+        for i in 0u16..4096 {
+            let [a, b] = i.to_le_bytes();
+            let t = Tag::new(&[0, 0, 0, 0, 0, 0, 0, 0, 7, 7, a, b]);
+            seen[shard_index(cache.hasher.hash_one(t.0))] += 1;
         }
         assert!(seen.iter().all(|&n| n > 4096 / SHARDS / 4), "{seen:?}");
+    }
+
+    /// A predictable placement for tests: a tag's octets 0-7 are its hash, so octet 0
+    /// picks the slot and octet 7's high nibble the shard.
+    #[derive(Default, Clone, Copy)]
+    struct Raw;
+
+    #[derive(Default)]
+    struct RawHasher(u64);
+
+    impl std::hash::Hasher for RawHasher {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            let mut b = [0u8; 8];
+            for (d, s) in b.iter_mut().zip(bytes) {
+                *d = *s;
+            }
+            self.0 = u64::from_le_bytes(b);
+        }
+        fn write_usize(&mut self, _: usize) {}
+    }
+
+    impl BuildHasher for Raw {
+        type Hasher = RawHasher;
+        fn build_hasher(&self) -> RawHasher {
+            RawHasher::default()
+        }
     }
 
     fn p(s: &str) -> Principal {
@@ -474,6 +526,7 @@ mod tests {
 
     /// A 12-octet tag that lands in shard 0.
     fn shard0_tag(n: u8) -> [u8; 12] {
+        // Octets 0-7 are the hash under `Raw`: shard 0, slot n.
         [n, 1, 2, 3, 4, 5, 6, 7, 0, 0, n, n]
     }
 
@@ -481,7 +534,7 @@ mod tests {
     /// then makes room from the expired ones.
     #[test]
     fn full_shard_makes_room_once_entries_expire() {
-        let cache = MemoryReplayCache::with_capacity(SHARDS);
+        let cache = MemoryReplayCache::with_capacity_and_hasher(SHARDS, Raw);
         let (srv, cli) = (p("imap/h@R"), p("alice@R"));
         let (a, b, c) = (shard0_tag(1), shard0_tag(2), shard0_tag(3));
         let at = Timestamp::from_secs;
@@ -509,7 +562,7 @@ mod tests {
     fn matches_a_reference_map_under_collisions_and_expiry() {
         use std::collections::HashMap;
         const CAP: usize = 700;
-        let cache = MemoryReplayCache::with_capacity(CAP * SHARDS);
+        let cache = MemoryReplayCache::with_capacity_and_hasher(CAP * SHARDS, Raw);
         let (srv, cli) = (p("imap/h@R"), p("alice@R"));
         let mut model: HashMap<[u8; 12], u32> = HashMap::new();
         let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
@@ -530,7 +583,7 @@ mod tests {
             let window = u32::try_from(5 + next() % 16).unwrap();
             let id = u16::try_from(next() % 3000).unwrap().to_le_bytes();
             let low = u8::try_from(next() % 4).unwrap();
-            // Octets 0-7 pick the slot (four start slots), 8 and 9 the shard (0).
+            // Under `Raw`, octets 0-7 are the hash: four start slots, all in shard 0.
             let tag: [u8; 12] = [low, 0, 0, 0, 0, 0, 0, 0, 7, 7, id[0], id[1]];
             let t = Timestamp::from_secs(now);
             let rec = ReplayRecord::new(&srv, &cli, t, 18, &tag);

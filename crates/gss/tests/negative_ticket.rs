@@ -231,3 +231,48 @@ fn rejects_subkey_enctype_not_allowed() {
         r.error
     );
 }
+
+/// The skew check is exact to the microsecond, so an authenticator passes it only while
+/// the replay cache still holds its entry: a replay just past the window is refused as
+/// skewed or as a replay, never accepted. (With the difference rounded to whole seconds,
+/// an authenticator made at .999999 passed the check up to a second after its cache
+/// entry expired.)
+#[test]
+fn replay_at_the_edge_of_the_window_is_never_accepted() {
+    use kerbgate::{FixedClock, MemoryReplayCache, Timestamp};
+    let s = scenario();
+    let cache = std::sync::Arc::new(MemoryReplayCache::new());
+    let at_time = |secs: i64, usecs: u32| {
+        builder(&s.kdc.keytab())
+            .clock(std::sync::Arc::new(FixedClock(Timestamp { secs, usecs })))
+            .replay_cache(cache.clone())
+            .build()
+            .unwrap()
+    };
+    let tok = ap_req(&s.ticket)
+        .time(at(NOW), 999_999)
+        .build()
+        .unwrap()
+        .gss_token();
+    accept(&at_time(NOW, 200_000), &tok);
+    for (secs, usecs) in [
+        (NOW + 299, 999_999),
+        (NOW + 300, 0),
+        (NOW + 300, 999_999),
+        (NOW + 301, 0),
+        (NOW + 301, 500_000),
+        (NOW + 301, 999_999),
+        (NOW + 302, 0),
+    ] {
+        match at_time(secs, usecs).accept(&tok) {
+            Ok(_) => panic!("replay accepted at {secs}.{usecs:06}"),
+            Err(r) => {
+                let code = r.error.code_name();
+                assert!(
+                    code == "KRB_AP_ERR_REPEAT" || code == "KRB_AP_ERR_SKEW",
+                    "{secs}.{usecs:06}: {code}"
+                );
+            }
+        }
+    }
+}

@@ -255,7 +255,7 @@ impl Exam<'_> {
             usecs: auth.cusec,
         };
         let offset = ctime.secs_since(now);
-        if offset.unsigned_abs() > u64::from(skew) {
+        if !ctime.within(now, skew) {
             self.error(
                 Check::ClockSkew,
                 "KRB_AP_ERR_SKEW",
