@@ -238,6 +238,11 @@ pub(crate) fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
             let v = if i >= 4 - pad { 0 } else { value(c)? };
             n = n << 6 | v;
         }
+        // RFC 4648 3.5: the bits below the last whole octet must be zero, so a
+        // response has one encoding.
+        if n & (0x00ff_ffff >> (8 * (3 - pad))) != 0 {
+            return None;
+        }
         let bytes = n.to_be_bytes();
         out.extend_from_slice(bytes.get(1..4 - pad)?);
     }
@@ -268,6 +273,9 @@ mod tests {
             b"Zm8=Zm8=",
             b"Zm9v\r\n",
             b"Zm9-",
+            // Non-zero unused bits: second encodings of "fo" and "f".
+            b"Zm9=",
+            b"Zn==",
         ] {
             assert!(base64_decode(bad).is_none(), "{bad:?}");
         }

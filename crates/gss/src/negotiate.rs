@@ -309,11 +309,16 @@ fn sextet(c: u8) -> Option<u32> {
     Some(u32::from(v))
 }
 
-/// RFC 4648 section 4; padding optional, no whitespace inside.
+/// RFC 4648 section 4, strictly: padding optional but, when present, exactly what
+/// completes the last quantum; no whitespace inside; the unused bits of a last partial
+/// quantum zero (RFC 4648 3.5), so one token has one encoding; never empty.
 fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
-    let body = text.strip_suffix(b"==").or_else(|| text.strip_suffix(b"="));
-    let body = body.unwrap_or(text);
-    if body.len() % 4 == 1 {
+    let (body, pad) = match text {
+        [body @ .., b'=', b'='] => (body, 2),
+        [body @ .., b'='] => (body, 1),
+        _ => (text, 0),
+    };
+    if body.is_empty() || body.len() % 4 == 1 || (pad > 0 && text.len() % 4 != 0) {
         return None;
     }
     let mut out = Vec::with_capacity(body.len() / 4 * 3 + 2);
@@ -322,8 +327,12 @@ fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
         for (i, c) in chunk.iter().enumerate() {
             n |= sextet(*c)? << (18 - 6 * i);
         }
-        let bytes = n.to_be_bytes();
         let take = chunk.len() - 1;
+        // The bits below the last whole octet must be zero.
+        if n & (0x00ff_ffff >> (8 * take)) != 0 {
+            return None;
+        }
+        let bytes = n.to_be_bytes();
         out.extend(bytes.iter().skip(1).take(take));
     }
     Some(out)
@@ -335,7 +344,8 @@ mod tests {
 
     #[test]
     fn base64_round_trips_every_length() {
-        for len in 0..40usize {
+        assert!(base64_decode(b"").is_none());
+        for len in 1..40usize {
             let data: Vec<u8> = (0..len)
                 .map(|i| u8::try_from(i * 37 % 256).unwrap())
                 .collect();
@@ -344,8 +354,24 @@ mod tests {
             assert_eq!(base64_decode(s.as_bytes()).unwrap(), data, "len {len}");
         }
         assert_eq!(base64_decode(b"YQ").unwrap(), b"a");
+        assert_eq!(base64_decode(b"YQ==").unwrap(), b"a");
+        assert_eq!(base64_decode(b"YWI=").unwrap(), b"ab");
         assert!(base64_decode(b"Y").is_none());
         assert!(base64_decode(b"Y Q=").is_none());
+        // Padding that does not complete the quantum, or stray padding.
+        assert!(base64_decode(b"YQ=").is_none());
+        assert!(base64_decode(b"YWJj=").is_none());
+        assert!(base64_decode(b"YWI==").is_none());
+        // Non-zero unused bits: a second encoding of "a" and of "ab".
+        assert!(base64_decode(b"YR==").is_none());
+        assert!(base64_decode(b"YWJ=").is_none());
+        // Nothing to decode.
+        assert!(base64_decode(b"==").is_none());
+        assert!(base64_decode(b"=").is_none());
+        assert_eq!(
+            parse_authorization(b"Negotiate ==").unwrap_err(),
+            HeaderError::BadBase64
+        );
     }
 
     #[test]
