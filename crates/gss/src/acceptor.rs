@@ -7,8 +7,8 @@
 //!
 //! The AP-REP's acceptor subkey, sequence number and confounder come from
 //! [`kerbgate_crypto::fill_hedged`]: a per-thread generator keyed from the operating
-//! system, hedged with the authenticator being answered, so an accept makes no system
-//! call and a forked child still answers other logins with other keys.
+//! system, hedged with the authenticator being answered and the clock, so an accept
+//! makes no system call and a forked child still answers other logins with other keys.
 
 use std::fmt;
 use std::sync::Arc;
@@ -515,8 +515,8 @@ impl Acceptor {
         let ap_req = ApReq::from_der(tok.body)?;
         let ticket = &ap_req.ticket;
         info.mutual = ap_req.mutual_required();
-        // The service name stays borrowed from the token until a key has decrypted the
-        // ticket; the KRB-ERROR for a failure before then is built from the borrow.
+        // The service name stays borrowed from the token: a KRB-ERROR is built from the
+        // borrow, and the context copies it only if the keytab's own name differs.
         info.server = Some((ticket.realm, ticket.sname));
         if ap_req.use_session_key() {
             return Err(AcceptError::Unsupported {
@@ -536,7 +536,8 @@ impl Acceptor {
         // keytab's own principal (same name type, same case), which is then shared
         // rather than copied.
         let keytab_name = service_key.principal_shared();
-        let service = if keytab_name.name_type() == ticket.sname.name_type
+        let service = if keytab_name.realm() == ticket.realm
+            && keytab_name.name_type() == ticket.sname.name_type
             && keytab_name.components().len() == ticket.sname.len()
             && keytab_name
                 .components()
