@@ -23,7 +23,7 @@ use kerbgate::{
     Acceptor, Clock, MemoryReplayCache, Principal, ReplayCache, ReplayRecord, Timestamp,
 };
 use kerbgate_keytab::Keytab;
-use kerbgate_testkit::{ApReqMinter, AuthData, GssChecksum, Kdc, ServiceKeyOpts};
+use kerbgate_testkit::{ApReqMinter, GssChecksum};
 
 /// Logins per simulated second.
 const RATE: u32 = 5000;
@@ -73,19 +73,7 @@ fn fill_to_steady_state(cache: &MemoryReplayCache, now: i64) {
 }
 
 fn setup() -> Setup {
-    let mut kdc = Kdc::new("EXAMPLE.COM");
-    kdc.add_service(
-        "imap/mail.example.com",
-        ServiceKeyOpts::password(kerbgate_crypto::Enctype::Aes256CtsHmacSha196, 2, "secret"),
-    )
-    .unwrap();
-    let opaque_ad = AuthData::if_relevant(&[AuthData::raw(142, &[0x5a; 195])]);
-    let ticket = kdc
-        .ticket("alice", "imap/mail.example.com")
-        .unwrap()
-        .authorization_data(Some(vec![opaque_ad]))
-        .build()
-        .unwrap();
+    let (kdc, ticket) = kerbgate_benches::imap_ticket(195).unwrap();
     // The ticket is valid for ten hours from FIXED_TIME: 180 million simulated logins.
     let now = kerbgate_testkit::FIXED_TIME.plus(2 * WINDOW).unix();
     let keytab: Keytab = kdc.keytab();

@@ -6,22 +6,10 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use kerbgate::messages::{ApReq, Authenticator, EncTicketPart};
 use kerbgate_crypto::Key;
-use kerbgate_testkit::{ApReqMinter, AuthData, Kdc, ServiceKeyOpts};
+use kerbgate_testkit::ApReqMinter;
 
 fn bench_decode(c: &mut Criterion) {
-    let mut kdc = Kdc::new("EXAMPLE.COM");
-    kdc.add_service(
-        "imap/mail.example.com",
-        ServiceKeyOpts::password(kerbgate_crypto::Enctype::Aes256CtsHmacSha196, 2, "secret"),
-    )
-    .unwrap();
-    let opaque_ad = AuthData::if_relevant(&[AuthData::raw(142, &[0x5a; 195])]);
-    let ticket = kdc
-        .ticket("alice", "imap/mail.example.com")
-        .unwrap()
-        .authorization_data(Some(vec![opaque_ad]))
-        .build()
-        .unwrap();
+    let (kdc, ticket) = kerbgate_benches::imap_ticket(195).unwrap();
     let now = kerbgate_testkit::FIXED_TIME.plus(60);
     let token = ApReqMinter::new(ticket, 1)
         .mint(now, 1, Some(1))

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use kerbgate::{Acceptor, FixedClock};
-use kerbgate_testkit::{ApReqMinter, AuthData, GssChecksum, Kdc, KerberosTime, ServiceKeyOpts};
+use kerbgate_testkit::{ApReqMinter, GssChecksum, KerberosTime};
 
 #[inline(never)]
 fn accept_all(acceptor: &Acceptor, tokens: &[Vec<u8>]) -> usize {
@@ -20,19 +20,7 @@ fn main() {
     let n: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2000);
     let mutual = args.next().as_deref() == Some("mutual");
 
-    let mut kdc = Kdc::new("EXAMPLE.COM");
-    kdc.add_service(
-        "imap/mail.example.com",
-        ServiceKeyOpts::password(kerbgate_crypto::Enctype::Aes256CtsHmacSha196, 2, "secret"),
-    )
-    .unwrap();
-    let opaque_ad = AuthData::if_relevant(&[AuthData::raw(142, &[0x5a; 195])]);
-    let ticket = kdc
-        .ticket("alice", "imap/mail.example.com")
-        .unwrap()
-        .authorization_data(Some(vec![opaque_ad]))
-        .build()
-        .unwrap();
+    let (kdc, ticket) = kerbgate_benches::imap_ticket(195).unwrap();
     let now = kerbgate_testkit::FIXED_TIME.plus(60);
     let acceptor = Acceptor::builder()
         .keytab(&kdc.keytab())

@@ -10,7 +10,7 @@ use std::alloc::System;
 use std::sync::Arc;
 
 use kerbgate::{Acceptor, FixedClock, SecurityContext};
-use kerbgate_testkit::{ApReqMinter, AuthData, GssChecksum, Kdc, ServiceKeyOpts};
+use kerbgate_testkit::{ApReqMinter, GssChecksum};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
 #[global_allocator]
@@ -21,19 +21,7 @@ fn main() {
     let n: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let mutual = args.next().as_deref() == Some("mutual");
 
-    let mut kdc = Kdc::new("EXAMPLE.COM");
-    kdc.add_service(
-        "imap/mail.example.com",
-        ServiceKeyOpts::password(kerbgate_crypto::Enctype::Aes256CtsHmacSha196, 2, "secret"),
-    )
-    .unwrap();
-    let ad = AuthData::if_relevant(&[AuthData::raw(142, &[0x5a; 300])]);
-    let ticket = kdc
-        .ticket("alice", "imap/mail.example.com")
-        .unwrap()
-        .authorization_data(Some(vec![ad]))
-        .build()
-        .unwrap();
+    let (kdc, ticket) = kerbgate_benches::imap_ticket(300).unwrap();
     let now = kerbgate_testkit::FIXED_TIME.plus(60);
     let acceptor = Acceptor::builder()
         .keytab(&kdc.keytab())
