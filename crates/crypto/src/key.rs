@@ -341,17 +341,25 @@ impl Key {
         if enctype.family() == Family::Rc4 {
             return crate::rfc4757::encrypt(self.base_mac()?, usage, confounder, plaintext);
         }
-        let (slot, fresh);
-        let keys = if cached {
-            slot = self.slot(usage);
-            self.enc_keys(&slot, usage)?
-        } else {
-            fresh = self.derive_enc_keys(usage)?;
-            &fresh
-        };
-        match enctype.family() {
+        self.with_enc_keys(usage, cached, |keys| match enctype.family() {
             Family::AesSha2 => rfc8009::encrypt(keys, sha2_params(enctype), confounder, plaintext),
             _ => rfc3961::encrypt(keys, enctype.trailer_len(), confounder, plaintext),
+        })
+    }
+
+    /// Runs `f` with the usage's Ke and Ki, from the cache (`cached`) or derived afresh
+    /// on the stack.
+    fn with_enc_keys<R>(
+        &self,
+        usage: u32,
+        cached: bool,
+        f: impl FnOnce(&EncKeys) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        if cached {
+            let slot = self.slot(usage);
+            f(self.enc_keys(&slot, usage)?)
+        } else {
+            f(&self.derive_enc_keys(usage)?)
         }
     }
 
@@ -374,18 +382,10 @@ impl Key {
             plain.zeroize();
             return Ok(());
         }
-        let (slot, fresh);
-        let keys = if cached {
-            slot = self.slot(usage);
-            self.enc_keys(&slot, usage)?
-        } else {
-            fresh = self.derive_enc_keys(usage)?;
-            &fresh
-        };
-        match enctype.family() {
+        self.with_enc_keys(usage, cached, |keys| match enctype.family() {
             Family::AesSha2 => rfc8009::decrypt_into(keys, sha2_params(enctype), ciphertext, out),
             _ => rfc3961::decrypt_into(keys, enctype.trailer_len(), ciphertext, out),
-        }
+        })
     }
 
     /// The enctype's mandatory keyed checksum of `data` for `usage`.
