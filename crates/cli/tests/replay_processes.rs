@@ -129,90 +129,27 @@ fn two_accept_processes_sharing_a_file_cache_refuse_each_others_tokens() {
 #[cfg(feature = "redis")]
 mod redis {
     use super::*;
+    use kerbgate_interop::RedisServer;
     use std::io::{BufRead, BufReader, Write};
-    use std::net::{TcpListener, TcpStream};
     use std::process::{Child, ChildStdin, ChildStdout, Stdio};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
-    /// A redis-server on 127.0.0.1 with its data in `dir` (appendonly, fsync always),
-    /// so a restart keeps what it held.
-    struct Redis {
-        child: Option<Child>,
-        port: u16,
-        dir: PathBuf,
-    }
-
-    impl Drop for Redis {
-        fn drop(&mut self) {
-            self.stop();
-        }
-    }
-
-    impl Redis {
-        fn start(dir: PathBuf) -> Option<Self> {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            let mut r = Redis {
-                child: None,
-                port,
-                dir,
-            };
-            if let Err(why) = r.launch() {
-                if std::env::var_os("CI").is_some() {
-                    panic!("redis-server unavailable with CI set: {why}");
-                }
-                eprintln!("skipped: {why}");
-                return None;
-            }
-            Some(r)
-        }
-
-        fn launch(&mut self) -> Result<(), String> {
-            let child = Command::new("redis-server")
-                .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-                .args([
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "yes",
-                    "--appendfsync",
-                    "always",
-                ])
-                .arg("--dir")
-                .arg(&self.dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .map_err(|e| format!("cannot start redis-server: {e}"))?;
-            self.child = Some(child);
-            let started = Instant::now();
-            while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-                if started.elapsed() > Duration::from_secs(10) {
-                    return Err(format!("redis-server did not listen on port {}", self.port));
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Ok(())
-        }
-
-        fn stop(&mut self) {
-            if let Some(mut c) = self.child.take() {
-                let _ = c.kill();
-                let _ = c.wait();
-            }
-        }
+    /// A redis-server on 127.0.0.1 that keeps what it held across a restart
+    /// (append-only file, fsync always), under the live-test policy.
+    fn start_redis() -> Option<RedisServer> {
+        kerbgate_interop::live(RedisServer::start_with(
+            &["--appendonly", "yes", "--appendfsync", "always"],
+            false,
+        ))
     }
 
     #[test]
     fn two_accept_processes_sharing_redis_refuse_each_others_tokens() {
         let setup = Setup::new("redis");
-        let Some(redis) = Redis::start(setup.dir.clone()) else {
+        let Some(redis) = start_redis() else {
             return;
         };
-        first_accepts_second_refuses(&setup, &format!("redis://127.0.0.1:{}/0", redis.port));
+        first_accepts_second_refuses(&setup, &redis.url(0));
     }
 
     /// A running `kerbgate pipe`.
@@ -271,10 +208,10 @@ mod redis {
     /// verdicts for tokens 1, 2 (Redis down), 1, 2 (down), 2 (back), 3 (back).
     fn restart_mid_run(fallback: &str, expect: [&str; 6]) {
         let setup = Setup::new(fallback);
-        let Some(mut redis) = Redis::start(setup.dir.clone()) else {
+        let Some(mut redis) = start_redis() else {
             return;
         };
-        let cache = format!("redis://127.0.0.1:{}/0", redis.port);
+        let cache = redis.url(0);
         let (t1, t2, t3) = (token(1), token(2), token(3));
         let mut pipe = Pipe::start(&setup, &cache, fallback);
         let mut got = vec![pipe.accept(&t1)];
@@ -284,7 +221,7 @@ mod redis {
         got.push(pipe.accept(&t1));
         got.push(pipe.accept(&t2));
 
-        redis.launch().unwrap();
+        redis.restart().unwrap();
         // Past the cache's 200 ms pause after a failed connection.
         std::thread::sleep(Duration::from_millis(300));
         got.push(pipe.accept(&t2));

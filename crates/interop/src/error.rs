@@ -50,6 +50,15 @@ pub enum HarnessError {
         /// The end of its log and output.
         log_tail: String,
     },
+    /// A server the harness started is no longer running while a test needs it.
+    ServerExited {
+        /// Which server.
+        server: &'static str,
+        /// How it ended.
+        reason: String,
+        /// The end of its log.
+        log_tail: String,
+    },
     /// A driver or KDC did not answer in time.
     Timeout {
         /// What was awaited.
@@ -84,7 +93,7 @@ impl fmt::Display for HarnessError {
             Self::ToolMissing { tool, package } => {
                 write!(
                     f,
-                    "mit tool `{tool}` not found; install debian package {package}"
+                    "tool `{tool}` not found; install debian package {package}"
                 )
             }
             Self::Io { what, source } => write!(f, "{what}: {source}"),
@@ -113,6 +122,11 @@ impl fmt::Display for HarnessError {
                 f,
                 "{server} did not start: {reason}; check the package install; log: {log_tail}"
             ),
+            Self::ServerExited {
+                server,
+                reason,
+                log_tail,
+            } => write!(f, "{server} is not running: {reason}; log: {log_tail}"),
             Self::Timeout { what, seconds } => write!(f, "timed out after {seconds} s {what}"),
             Self::Gss { op, message } => write!(f, "mit gss-api op `{op}` failed: {message}"),
             Self::Protocol {

@@ -16,6 +16,8 @@
 //! [`Dovecot`], the reference server: Debian's dovecot-imapd and dovecot-gssapi
 //! run as root from a self-contained configuration in a temporary directory,
 //! on 127.0.0.1 at a free port, with the realm's keytab and krb5.conf.
+//! [`RedisServer`] is a throwaway redis-server on 127.0.0.1 for the replay-cache
+//! tests.
 //!
 //! ```no_run
 //! use kerbgate_interop::{live, GssFlag, InitRequest, Initiator, MitRealm, PrincipalKey, RealmOptions};
@@ -47,6 +49,7 @@ pub mod enctypes;
 mod error;
 mod imap;
 mod realm;
+mod redis;
 mod requests;
 mod setup;
 mod tools;
@@ -59,6 +62,7 @@ pub use imap::{
     Rfc4752Login, IMTEST,
 };
 pub use realm::{ccache_name, KeytabMode, MitRealm, PrincipalKey, RealmOptions, DEFAULT_REALM};
+pub use redis::RedisServer;
 pub use requests::{ChannelBindings, ContextInfo, GssFlag, InitRequest, Mech, StepResult};
 pub use tools::{check_python_gssapi, Tools, PYTHON};
 

@@ -172,6 +172,12 @@ pub(crate) fn free_port() -> Result<u16, HarnessError> {
 }
 
 pub(crate) fn make_temp_dir() -> Result<PathBuf, HarnessError> {
+    make_temp_dir_named("realm")
+}
+
+/// A new private (0700) directory `kerbgate-<what>-<pid>-<seq>-<nanos>` under the
+/// system temp directory.
+pub(crate) fn make_temp_dir_named(what: &str) -> Result<PathBuf, HarnessError> {
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -180,17 +186,17 @@ pub(crate) fn make_temp_dir() -> Result<PathBuf, HarnessError> {
     for _ in 0..100 {
         let seq = SEQ.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!(
-            "kerbgate-realm-{}-{seq}-{nanos:08x}",
+            "kerbgate-{what}-{}-{seq}-{nanos:08x}",
             std::process::id()
         ));
         match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io("creating realm temp dir")(e)),
+            Err(e) => return Err(io(format!("creating {what} temp dir"))(e)),
         }
     }
     Err(HarnessError::Io {
-        what: "creating realm temp dir".to_owned(),
+        what: format!("creating {what} temp dir"),
         source: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
     })
 }

@@ -188,8 +188,9 @@ fn child_role() {
     );
 }
 
-/// Runs both processes at once on `spec` and checks every token was accepted once.
-fn two_processes(spec: &str, total: usize, label: &str) {
+/// Runs both processes at once on `spec` and checks every token was accepted once;
+/// `server` is the Redis they share, checked to have run throughout.
+fn two_processes(spec: &str, total: usize, label: &str, server: Option<&mut RedisServer>) {
     let dir =
         std::env::temp_dir().join(format!("kerbgate-rc-procs-{}-{label}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -207,8 +208,20 @@ fn two_processes(spec: &str, total: usize, label: &str) {
                 .unwrap()
         })
         .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success(), "a child process failed");
+    let statuses: Vec<_> = children
+        .into_iter()
+        .map(|mut c| c.wait().unwrap())
+        .collect();
+    if let Some(server) = server {
+        if let Err(e) = server.check_running() {
+            panic!("{label}: the shared server did not survive the run: {e}");
+        }
+    }
+    for (role, status) in statuses.iter().enumerate() {
+        assert!(
+            status.success(),
+            "{label}: child process {role} failed: {status}"
+        );
     }
     let took = started.elapsed();
     let a = std::fs::read(&outs[0]).unwrap();
@@ -235,21 +248,18 @@ fn two_processes(spec: &str, total: usize, label: &str) {
 }
 
 fn redis_run(total: usize) {
-    let Some(redis) = RedisServer::start() else {
+    let Some(mut redis) = support::start() else {
         return;
     };
-    two_processes(
-        &format!("redis://127.0.0.1:{}/0", redis.port),
-        total,
-        "redis",
-    );
+    let url = redis.url(0);
+    two_processes(&url, total, "redis", Some(&mut redis));
 }
 
 fn file_run(total: usize) {
     let path =
         std::env::temp_dir().join(format!("kerbgate-rc-procs-{}.rcache2", std::process::id()));
     let _ = std::fs::remove_file(&path);
-    two_processes(&format!("file:{}", path.display()), total, "file2");
+    two_processes(&format!("file:{}", path.display()), total, "file2", None);
     let _ = std::fs::remove_file(&path);
 }
 

@@ -13,7 +13,6 @@ mod support;
 
 use kerbgate::{Principal, ReplayCache, ReplayRecord, ReplayVerdict, Timestamp};
 use kerbgate_replay_redis::RedisReplayCache;
-use support::RedisServer;
 
 const NOW: i64 = 1_700_000_000;
 
@@ -40,10 +39,10 @@ fn fresh_then_replay(cache: &RedisReplayCache, tag: &[u8]) -> Result<(), String>
 
 #[test]
 fn password_in_the_url_authenticates_and_a_wrong_one_fails_closed() {
-    let Some(redis) = RedisServer::start_with(&["--requirepass", "s3cret pass"], false) else {
+    let Some(redis) = support::start_with(&["--requirepass", "s3cret pass"], false) else {
         return;
     };
-    let p = redis.port;
+    let p = redis.port();
     let ok = RedisReplayCache::open(&format!("redis://:s3cret%20pass@127.0.0.1:{p}/0")).unwrap();
     fresh_then_replay(&ok, b"tag-password-only-1").unwrap();
     let user =
@@ -68,6 +67,7 @@ mod tls {
     use super::*;
     use std::path::Path;
     use std::process::Command;
+    use support::RedisServer;
 
     /// A CA and a server certificate for IP 127.0.0.1 in `dir`; false if openssl fails.
     fn make_certs(dir: &Path) -> bool {
@@ -127,7 +127,7 @@ mod tls {
         }
         let f = |n: &str| dir.join(n).display().to_string();
         let (crt, key, ca) = (f("server.crt"), f("server.key"), f("ca.crt"));
-        let redis = RedisServer::start_with(
+        let redis = support::start_with(
             &[
                 "--tls-cert-file",
                 &crt,
@@ -152,7 +152,7 @@ mod tls {
         let Some((redis, ca)) = tls_server() else {
             return;
         };
-        let url = format!("rediss://:tls-pass@127.0.0.1:{}/0", redis.port);
+        let url = format!("rediss://:tls-pass@127.0.0.1:{}/0", redis.port());
 
         let cache = RedisReplayCache::open(&url)
             .unwrap()
@@ -171,7 +171,7 @@ mod tls {
 
         // Plain text to the TLS port is no way around it.
         let plain =
-            RedisReplayCache::open(&format!("redis://:tls-pass@127.0.0.1:{}/0", redis.port))
+            RedisReplayCache::open(&format!("redis://:tls-pass@127.0.0.1:{}/0", redis.port()))
                 .unwrap()
                 .timeout(std::time::Duration::from_millis(500));
         assert!(fresh_then_replay(&plain, b"tag-plain-to-tls3").is_err());

@@ -8,58 +8,12 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::{Duration, Instant};
 
 use kerbgate::{MemoryReplayCache, Principal, ReplayCache, ReplayRecord, ReplayVerdict, Timestamp};
 use kerbgate_replay_redis::{OnUnavailable, RedisReplayCache};
-
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_redis() -> Option<Redis> {
-    let skip = |why: String| {
-        if std::env::var_os("CI").is_some() {
-            panic!("redis-server unavailable with CI set: {why}");
-        }
-        eprintln!("skipped: {why}");
-        None
-    };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = match Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => return skip(format!("cannot start redis-server: {e}")),
-    };
-    let redis = Redis { child, port };
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if started.elapsed() > Duration::from_secs(10) {
-            return skip(format!("redis-server did not listen on 127.0.0.1:{port}"));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some(redis)
-}
 
 fn next(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -73,8 +27,10 @@ const NOW: i64 = 1_700_000_000;
 
 #[test]
 fn two_servers_sharing_redis_agree_with_one_memory_cache() {
-    let Some(redis) = start_redis() else { return };
-    let url = format!("redis://127.0.0.1:{}/0", redis.port);
+    let Some(redis) = support::start() else {
+        return;
+    };
+    let url = redis.url(0);
     let ns = format!("test-{}", std::process::id());
     let a = RedisReplayCache::open(&url).unwrap().namespace(ns.clone());
     let b = RedisReplayCache::open(&url).unwrap().namespace(ns);
@@ -114,10 +70,10 @@ fn two_servers_sharing_redis_agree_with_one_memory_cache() {
 
 #[test]
 fn redis_stopped_mid_run_fails_closed_or_falls_back() {
-    let Some(mut redis) = start_redis() else {
+    let Some(mut redis) = support::start() else {
         return;
     };
-    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let url = format!("redis://127.0.0.1:{}", redis.port());
     let closed = RedisReplayCache::open(&url)
         .unwrap()
         .timeout(Duration::from_millis(500));
@@ -144,8 +100,7 @@ fn redis_stopped_mid_run_fails_closed_or_falls_back() {
         ReplayVerdict::Replay
     );
 
-    let _ = redis.child.kill();
-    let _ = redis.child.wait();
+    redis.stop();
 
     let err = closed
         .check_and_insert(&rec(b"second-token-tag-2"), now, 300)

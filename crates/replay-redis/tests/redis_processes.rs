@@ -8,58 +8,16 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use kerbgate::{Acceptor, FixedClock};
 use kerbgate_replay_redis::RedisReplayCache;
 use kerbgate_testkit::{
     ApReqBuilder, Rng, Scenario, FIXED_TIME, SCENARIO_CLIENT, SCENARIO_SERVICE,
 };
-
-struct Redis(Child);
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_redis() -> Option<(Redis, u16)> {
-    let skip = |why: String| {
-        if std::env::var_os("CI").is_some() {
-            panic!("redis-server unavailable with CI set: {why}");
-        }
-        eprintln!("skipped: {why}");
-        None
-    };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = match Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(c) => Redis(c),
-        Err(e) => return skip(format!("cannot start redis-server: {e}")),
-    };
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if started.elapsed() > Duration::from_secs(10) {
-            return skip(format!("redis-server did not listen on 127.0.0.1:{port}"));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some((child, port))
-}
 
 /// The scenario's acceptor at its "now", with the Redis cache at `url`.
 fn acceptor(url: &str) -> Acceptor {
@@ -135,10 +93,10 @@ fn in_child(url: &str, i: u64) -> String {
 
 #[test]
 fn two_processes_sharing_redis_refuse_each_others_tokens() {
-    let Some((_redis, port)) = start_redis() else {
+    let Some(redis) = support::start() else {
         return;
     };
-    let url = format!("redis://127.0.0.1:{port}/0");
+    let url = redis.url(0);
     let acc = acceptor(&url);
 
     // Here first, then the other process.
