@@ -500,12 +500,15 @@ fn refusal(e: &SaslError, authzid: &str) -> &'static str {
     }
 }
 
-/// Whether an acceptor failure is the server's (its keytab, replay cache or
-/// configuration) rather than the client's.
+/// Whether an acceptor failure is the server's (its keytab, replay cache,
+/// configuration or random number generator) rather than the client's.
 fn server_side(e: &AcceptError) -> bool {
     matches!(
         e,
-        AcceptError::KeySource { .. } | AcceptError::ReplayCache(_) | AcceptError::Config { .. }
+        AcceptError::KeySource { .. }
+            | AcceptError::ReplayCache(_)
+            | AcceptError::Config { .. }
+            | AcceptError::Randomness { .. }
     )
 }
 

@@ -699,8 +699,8 @@ impl Acceptor {
             secs.copy_from_slice(&now.secs.to_be_bytes());
             usecs.copy_from_slice(&now.usecs.to_be_bytes());
             kerbgate_crypto::fill_hedged(&summary, rnd.as_mut_slice()).map_err(|e| {
-                AcceptError::Config {
-                    reason: format!("the system random number generator failed: {e}"),
+                AcceptError::Randomness {
+                    reason: e.to_string(),
                 }
             })?;
             let (key_rnd, rest) = rnd.split_at(32);

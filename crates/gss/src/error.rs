@@ -149,6 +149,12 @@ pub enum AcceptError {
         /// What failed.
         reason: String,
     },
+    /// The operating system's random number generator failed while making the AP-REP's
+    /// subkey and sequence number.
+    Randomness {
+        /// What the generator reported.
+        reason: String,
+    },
 }
 
 /// How channel bindings failed.
@@ -192,7 +198,7 @@ impl AcceptError {
             E::InappropriateChecksum { .. } => KrbErrorCode::KRB_AP_ERR_INAPP_CKSUM,
             E::ChecksumMismatch | E::Pac(_) => KrbErrorCode::KRB_AP_ERR_MODIFIED,
             E::ChannelBindings { .. } | E::Delegation { .. } => return None,
-            E::ReplayCache(_) | E::Config { .. } | E::KeySource { .. } => {
+            E::ReplayCache(_) | E::Config { .. } | E::KeySource { .. } | E::Randomness { .. } => {
                 KrbErrorCode::KRB_ERR_GENERIC
             }
         })
@@ -423,8 +429,43 @@ impl fmt::Display for AcceptError {
             ),
             E::Config { reason } => write!(f, "acceptor misconfigured (GSS_S_NO_CRED): {reason}"),
             E::KeySource { reason } => write!(f, "keytab unusable (GSS_S_NO_CRED): {reason}"),
+            E::Randomness { reason } => write!(
+                f,
+                "no randomness for the AP-REP (KRB_ERR_GENERIC): the operating system's \
+                 random number generator failed: {reason}; check that getrandom(2) or \
+                 /dev/urandom is available to this process (seccomp or sandbox rules)"
+            ),
         }
     }
 }
 
 impl std::error::Error for AcceptError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_side_failures_name_their_condition_and_what_to_check() {
+        let rng = AcceptError::Randomness {
+            reason: "getrandom: EPERM".into(),
+        };
+        assert_eq!(rng.krb_error_code(), Some(KrbErrorCode::KRB_ERR_GENERIC));
+        assert_eq!(rng.gss_major(), GssMajor::Failure);
+        let text = rng.to_string();
+        assert!(
+            text.starts_with("no randomness for the AP-REP (KRB_ERR_GENERIC)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("getrandom: EPERM") && text.contains("seccomp"),
+            "{text}"
+        );
+
+        let config = AcceptError::Config {
+            reason: "no key source".into(),
+        };
+        assert_eq!(config.gss_major(), GssMajor::NoCred);
+        assert_eq!(config.code_name(), "KRB_ERR_GENERIC");
+    }
+}
