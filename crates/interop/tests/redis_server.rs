@@ -4,7 +4,7 @@
 //! Live-test policy: without redis-server the test fails when `CI` is set and
 //! otherwise prints `skipped: <reason>`.
 
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
