@@ -1,14 +1,192 @@
-//! The acceptor's error type: every refusal names its Kerberos and GSS condition, the
-//! values involved and what the operator should check.
+//! The crate's errors. [`Error`] is the one type for callers that combine steps with
+//! `?`; each variant nests the enum of one step, by cause ([`AcceptError`] for a
+//! refused initial token, [`WrapError`] for a per-message token, and so on). Every
+//! refusal names its Kerberos and GSS condition, the values involved and what the
+//! operator should check.
 
 use std::fmt;
 
 use kerbgate_keytab::Principal;
 
+use crate::acceptor::Rejected;
+use crate::authz::AuthzError;
 use crate::consts::{GssMajor, KrbErrorCode};
 use crate::der::{DecodeError, DecodeErrorKind};
+use crate::negotiate::HeaderError;
+use crate::pac::PacError;
 use crate::replay::ReplayCacheError;
+use crate::spnego::SpnegoError;
 use crate::time_fmt::Utc;
+use crate::wrap::WrapError;
+
+/// Any kerbgate failure, by the step that failed.
+///
+/// Each step's functions return their own enum; this one takes them all through
+/// `From`, so a server that accepts a token, checks group rules and unwraps messages
+/// can use one error type. [`Error::krb_error_code`], [`Error::gss_major`] and
+/// [`Error::code_name`] give the same answers as the inner error's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// An initial context token (AP-REQ) was refused.
+    Accept(Box<AcceptError>),
+    /// A SPNEGO exchange failed.
+    Spnego(Box<SpnegoError>),
+    /// A per-message token (RFC 4121 wrap or MIC) was refused or could not be made.
+    Wrap(WrapError),
+    /// A message could not be decoded.
+    Decode(DecodeError),
+    /// A PAC was malformed or badly signed.
+    Pac(PacError),
+    /// A group rule refused the client.
+    Authz(Box<AuthzError>),
+    /// The replay cache could not answer.
+    ReplayCache(ReplayCacheError),
+    /// An HTTP `Authorization: Negotiate` header could not be read.
+    NegotiateHeader(HeaderError),
+}
+
+impl Error {
+    /// The Kerberos error code (RFC 4120 7.5.9), where one applies.
+    #[must_use]
+    pub fn krb_error_code(&self) -> Option<KrbErrorCode> {
+        match self {
+            Self::Accept(e) => e.krb_error_code(),
+            Self::Spnego(e) => match e.as_ref() {
+                SpnegoError::Accept(a) => a.krb_error_code(),
+                _ => None,
+            },
+            Self::Decode(d) => defective_krb_error_code(d),
+            Self::Pac(_) => Some(KrbErrorCode::KRB_AP_ERR_MODIFIED),
+            Self::ReplayCache(_) => Some(KrbErrorCode::KRB_ERR_GENERIC),
+            Self::Wrap(_) | Self::Authz(_) | Self::NegotiateHeader(_) => None,
+        }
+    }
+
+    /// The GSS-API major status (RFC 2743 1.2.1.1). A group rule's refusal is
+    /// `GSS_S_UNAUTHORIZED` (the context was established; the name is not allowed).
+    #[must_use]
+    pub fn gss_major(&self) -> GssMajor {
+        match self {
+            Self::Accept(e) => e.gss_major(),
+            Self::Spnego(e) => e.gss_major(),
+            Self::Wrap(e) => e.gss_major(),
+            Self::Decode(d) => d.gss_major(),
+            Self::Pac(_) => GssMajor::DefectiveCredential,
+            Self::Authz(_) => GssMajor::Unauthorized,
+            Self::ReplayCache(_) => GssMajor::Failure,
+            Self::NegotiateHeader(_) => GssMajor::DefectiveToken,
+        }
+    }
+
+    /// The condition's name for machines: the Kerberos code name where there is one,
+    /// else the GSS major status name.
+    #[must_use]
+    pub fn code_name(&self) -> String {
+        match self.krb_error_code() {
+            Some(code) => code.to_string(),
+            None => self.gss_major().name().to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Accept(e) => e.fmt(f),
+            Self::Spnego(e) => e.fmt(f),
+            Self::Wrap(e) => e.fmt(f),
+            Self::Decode(e) => e.fmt(f),
+            Self::Pac(e) => e.fmt(f),
+            Self::Authz(e) => e.fmt(f),
+            Self::ReplayCache(e) => e.fmt(f),
+            Self::NegotiateHeader(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(match self {
+            Self::Accept(e) => e.as_ref(),
+            Self::Spnego(e) => e.as_ref(),
+            Self::Wrap(e) => e,
+            Self::Decode(e) => e,
+            Self::Pac(e) => e,
+            Self::Authz(e) => e.as_ref(),
+            Self::ReplayCache(e) => e,
+            Self::NegotiateHeader(e) => e,
+        })
+    }
+}
+
+impl From<AcceptError> for Error {
+    fn from(e: AcceptError) -> Self {
+        Self::Accept(Box::new(e))
+    }
+}
+
+/// Keeps the error; a KRB-ERROR token the rejection carried is dropped (send it to
+/// the client before converting).
+impl From<Rejected> for Error {
+    fn from(r: Rejected) -> Self {
+        Self::Accept(r.error)
+    }
+}
+
+impl From<SpnegoError> for Error {
+    fn from(e: SpnegoError) -> Self {
+        Self::Spnego(Box::new(e))
+    }
+}
+
+impl From<WrapError> for Error {
+    fn from(e: WrapError) -> Self {
+        Self::Wrap(e)
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Self::Decode(e)
+    }
+}
+
+impl From<PacError> for Error {
+    fn from(e: PacError) -> Self {
+        Self::Pac(e)
+    }
+}
+
+impl From<AuthzError> for Error {
+    fn from(e: AuthzError) -> Self {
+        Self::Authz(Box::new(e))
+    }
+}
+
+impl From<ReplayCacheError> for Error {
+    fn from(e: ReplayCacheError) -> Self {
+        Self::ReplayCache(e)
+    }
+}
+
+impl From<HeaderError> for Error {
+    fn from(e: HeaderError) -> Self {
+        Self::NegotiateHeader(e)
+    }
+}
+
+/// The Kerberos code a malformed message carries: only a wrong protocol version or
+/// message type has one (KRB_AP_ERR_BADVERSION, KRB_AP_ERR_MSG_TYPE).
+fn defective_krb_error_code(d: &DecodeError) -> Option<KrbErrorCode> {
+    match d.kind() {
+        DecodeErrorKind::BadValue {
+            field: "pvno" | "tkt-vno" | "msg-type",
+            ..
+        } => Some(d.krb_error_code()),
+        _ => None,
+    }
+}
 
 /// Why an initial context token was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,13 +352,7 @@ impl AcceptError {
     pub fn krb_error_code(&self) -> Option<KrbErrorCode> {
         use AcceptError as E;
         Some(match self {
-            E::Defective(d) => match d.kind() {
-                DecodeErrorKind::BadValue {
-                    field: "pvno" | "tkt-vno" | "msg-type",
-                    ..
-                } => d.krb_error_code(),
-                _ => return None,
-            },
+            E::Defective(d) => return defective_krb_error_code(d),
             E::UnsupportedMechanism { .. } | E::UnexpectedToken { .. } => return None,
             E::Unsupported { .. } => KrbErrorCode::KRB_AP_ERR_METHOD,
             E::NotUs { .. } => KrbErrorCode::KRB_AP_ERR_NOT_US,

@@ -31,6 +31,10 @@
 //! # }
 //! ```
 //!
+//! Errors: each step returns its own enum ([`AcceptError`], [`SpnegoError`],
+//! [`WrapError`], [`AuthzError`], ...), and all of them convert into [`Error`], the
+//! crate's one error type for handlers that use `?` across steps.
+//!
 //! # Limitations
 //! - [`Acceptor::accept`] takes Kerberos tokens only; SPNEGO goes through
 //!   [`spnego::SpnegoExchange`] (Kerberos is the only mechanism negotiated).
@@ -69,7 +73,7 @@ pub use authz::{AuthzError, GroupPolicy};
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use context::{AuthzElement, GssFlags, SecurityContext};
 pub use delegation::{Credential, DelegatedCredentials};
-pub use error::{AcceptError, BindingsMismatch};
+pub use error::{AcceptError, BindingsMismatch, Error};
 pub use gss_checksum::ChannelBindings;
 pub use kerbgate_keytab::Principal;
 pub use keys::{KeySource, KeyTable, ReloadingKeytab, ServiceKey, StaticKeys};
