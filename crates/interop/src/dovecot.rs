@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{io, HarnessError};
 use crate::realm::MitRealm;
-use crate::setup::{free_port, random_hex};
+use crate::setup::{on_free_port, random_hex};
 use crate::tools;
 
 /// How long the master may take to listen on its IMAP port.
@@ -155,23 +155,16 @@ impl Dovecot {
         opts: &DovecotOptions,
     ) -> Result<Self, HarnessError> {
         write_users(dir, &opts.users)?;
-        let mut last = HarnessError::NoFreePort;
-        for _ in 0..PORT_ATTEMPTS {
-            let port = free_port()?;
+        on_free_port(PORT_ATTEMPTS, |port| {
             let conf = config(dir, realm, opts, port)?;
             std::fs::write(dir.join("dovecot.conf"), conf).map_err(io("writing dovecot.conf"))?;
-            match start_master(dovecot, dir, port) {
-                Ok(master) => {
-                    return Ok(Self {
-                        dir: dir.to_path_buf(),
-                        port,
-                        master,
-                    })
-                }
-                Err(e) => last = e,
-            }
-        }
-        Err(last)
+            let master = start_master(dovecot, dir, port)?;
+            Ok(Self {
+                dir: dir.to_path_buf(),
+                port,
+                master,
+            })
+        })
     }
 
     /// The IMAP port on 127.0.0.1.

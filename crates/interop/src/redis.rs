@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::{io, HarnessError};
-use crate::setup::{free_port, make_temp_dir_named};
+use crate::setup::{make_temp_dir_named, on_free_port};
 use crate::tools;
 
 /// How long Redis may take to log that it is ready.
@@ -63,16 +63,11 @@ impl RedisServer {
             extra: extra.iter().map(OsString::from).collect(),
             tls,
         };
-        let mut last = HarnessError::NoFreePort;
-        for _ in 0..PORT_ATTEMPTS {
-            server.port = free_port()?;
-            match server.launch() {
-                Ok(()) => return Ok(server),
-                Err(e @ HarnessError::ToolMissing { .. }) => return Err(e),
-                Err(e) => last = e,
-            }
-        }
-        Err(last)
+        on_free_port(PORT_ATTEMPTS, |port| {
+            server.port = port;
+            server.launch()
+        })?;
+        Ok(server)
     }
 
     /// The port it listens on (the TLS port when started with TLS).

@@ -171,6 +171,25 @@ pub(crate) fn free_port() -> Result<u16, HarnessError> {
     Err(HarnessError::NoFreePort)
 }
 
+/// Runs `start` with a fresh free port until it succeeds, at most `attempts` times (a
+/// server that lost its port to another process between the check and its bind fails
+/// and gets the next one). A missing tool ends it at once; otherwise the last error is
+/// returned.
+pub(crate) fn on_free_port<T>(
+    attempts: usize,
+    mut start: impl FnMut(u16) -> Result<T, HarnessError>,
+) -> Result<T, HarnessError> {
+    let mut last = HarnessError::NoFreePort;
+    for _ in 0..attempts {
+        match start(free_port()?) {
+            Ok(v) => return Ok(v),
+            Err(e @ HarnessError::ToolMissing { .. }) => return Err(e),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
 pub(crate) fn make_temp_dir() -> Result<PathBuf, HarnessError> {
     make_temp_dir_named("realm")
 }
