@@ -15,7 +15,7 @@ use crate::der::{DecodeError, DecodeErrorKind};
 use crate::negotiate::HeaderError;
 use crate::pac::PacError;
 use crate::replay::ReplayCacheError;
-use crate::spnego::SpnegoError;
+use crate::spnego::{SpnegoError, SpnegoRejected};
 use crate::time_fmt::Utc;
 use crate::wrap::WrapError;
 
@@ -64,7 +64,8 @@ impl Error {
     }
 
     /// The GSS-API major status (RFC 2743 1.2.1.1). A group rule's refusal is
-    /// `GSS_S_UNAUTHORIZED` (the context was established; the name is not allowed).
+    /// `GSS_S_UNAUTHORIZED` (the context was established; the name is not allowed); an
+    /// HTTP header of another scheme (Basic, NTLM) is `GSS_S_BAD_MECH`.
     #[must_use]
     pub fn gss_major(&self) -> GssMajor {
         match self {
@@ -75,6 +76,7 @@ impl Error {
             Self::Pac(_) => GssMajor::DefectiveCredential,
             Self::Authz(_) => GssMajor::Unauthorized,
             Self::ReplayCache(_) => GssMajor::Failure,
+            Self::NegotiateHeader(HeaderError::OtherScheme { .. }) => GssMajor::BadMech,
             Self::NegotiateHeader(_) => GssMajor::DefectiveToken,
         }
     }
@@ -126,8 +128,8 @@ impl From<AcceptError> for Error {
     }
 }
 
-/// Keeps the error; a KRB-ERROR token the rejection carried is dropped (send it to
-/// the client before converting).
+/// Keeps the error; a KRB-ERROR token the rejection carried is dropped, so send it to
+/// the client before converting.
 impl From<Rejected> for Error {
     fn from(r: Rejected) -> Self {
         Self::Accept(r.error)
@@ -137,6 +139,14 @@ impl From<Rejected> for Error {
 impl From<SpnegoError> for Error {
     fn from(e: SpnegoError) -> Self {
         Self::Spnego(Box::new(e))
+    }
+}
+
+/// Keeps the error; a token the rejection carried (a KRB-ERROR inside a SPNEGO reject)
+/// is dropped, so send it to the client before converting.
+impl From<SpnegoRejected> for Error {
+    fn from(r: SpnegoRejected) -> Self {
+        Self::Spnego(Box::new(r.error))
     }
 }
 
@@ -603,9 +613,9 @@ impl fmt::Display for AcceptError {
             E::KeySource { reason } => write!(f, "keytab unusable (GSS_S_NO_CRED): {reason}"),
             E::Randomness { reason } => write!(
                 f,
-                "no randomness for the AP-REP (KRB_ERR_GENERIC): the operating system's \
-                 random number generator failed: {reason}; check that getrandom(2) or \
-                 /dev/urandom is available to this process (seccomp or sandbox rules)"
+                "no randomness for the AP-REP (KRB_ERR_GENERIC): {reason}; check that \
+                 getrandom(2) or /dev/urandom is available to this process (seccomp or \
+                 sandbox rules)"
             ),
         }
     }
@@ -620,7 +630,7 @@ mod tests {
     #[test]
     fn server_side_failures_name_their_condition_and_what_to_check() {
         let rng = AcceptError::Randomness {
-            reason: "getrandom: EPERM".into(),
+            reason: "the operating system random number generator failed".into(),
         };
         assert_eq!(rng.krb_error_code(), Some(KrbErrorCode::KRB_ERR_GENERIC));
         assert_eq!(rng.gss_major(), GssMajor::Failure);
@@ -630,7 +640,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("getrandom: EPERM") && text.contains("seccomp"),
+            text.contains("generator failed; check") && text.contains("seccomp"),
             "{text}"
         );
 

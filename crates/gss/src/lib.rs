@@ -33,7 +33,8 @@
 //!
 //! Errors: each step returns its own enum ([`AcceptError`], [`SpnegoError`],
 //! [`WrapError`], [`AuthzError`], ...), and all of them convert into [`Error`], the
-//! crate's one error type for handlers that use `?` across steps.
+//! crate's one error type for handlers that use `?` across steps ([`Rejected`] and
+//! [`SpnegoRejected`] convert too; their token for the client does not).
 //!
 //! # Limitations
 //! - [`Acceptor::accept`] takes Kerberos tokens only; SPNEGO goes through

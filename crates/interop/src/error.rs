@@ -120,7 +120,7 @@ impl fmt::Display for HarnessError {
                 log_tail,
             } => write!(
                 f,
-                "{server} did not start: {reason}; check the package install; log: {log_tail}"
+                "{server} did not start: {reason}; check the package install and its log: {log_tail}"
             ),
             Self::ServerExited {
                 server,

@@ -4,8 +4,10 @@
 //! The server counts as started only when its own log says it is ready and it still
 //! runs: a port that another process took between the free-port check and the
 //! server's bind makes Redis exit, and then the next port is tried, so a test never
-//! talks to a stranger that happens to listen there. The log (`redis.log` in
-//! [`RedisServer::dir`]) is printed when a test panics while the server is alive, and
+//! talks to a stranger that happens to listen there (ports come from below the
+//! kernel's ephemeral range, which makes that rare to begin with). The log
+//! (`redis.log` and `redis.out` in [`RedisServer::dir`]) is printed when a test
+//! panics while the server is alive, and
 //! [`RedisServer::check_running`] turns a server that died mid-test into an error
 //! carrying the log's end.
 
@@ -89,10 +91,12 @@ impl RedisServer {
         &self.dir
     }
 
-    /// Its whole log so far (every start, restarts included).
+    /// Its whole log so far (every start, restarts included), after anything it
+    /// printed to standard output and error (configuration errors go only there).
     #[must_use]
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("redis.log")).unwrap_or_default()
+        let read = |name: &str| std::fs::read_to_string(self.dir.join(name)).unwrap_or_default();
+        format!("{}{}", read("redis.out"), read("redis.log"))
     }
 
     /// Ok while the server process runs.
@@ -134,6 +138,13 @@ impl RedisServer {
 
     fn launch(&mut self) -> Result<(), HarnessError> {
         let log = self.dir.join("redis.log");
+        // Configuration errors go to standard error only, never to the log.
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("redis.out"))
+            .map_err(io("creating redis.out"))?;
+        let err = out.try_clone().map_err(io("creating redis.out"))?;
         // Only what this start writes counts as its readiness.
         let from = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
         let port = self.port.to_string();
@@ -152,8 +163,8 @@ impl RedisServer {
             .args(&self.extra)
             .current_dir(&self.dir)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdout(out)
+            .stderr(err);
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

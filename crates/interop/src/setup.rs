@@ -155,8 +155,31 @@ pub(crate) fn start_kdc(
     }
 }
 
+/// Lowest port the harness picks at random.
+const RANDOM_PORT_FLOOR: u16 = 10_000;
+
 /// A port free for both TCP and UDP on 127.0.0.1 at the time of the check.
+///
+/// Picked at random below the kernel's ephemeral range (`ip_local_port_range`) when
+/// that leaves room: no `bind(0)` and no outgoing connection, of this process or
+/// another, is given such a port, so it cannot be taken between the check and the
+/// server's bind, nor while a test restarts the server on it. Otherwise (or after 50
+/// busy picks) the kernel chooses with `bind(0)`.
 pub(crate) fn free_port() -> Result<u16, HarnessError> {
+    let free = |port: u16| {
+        TcpListener::bind(("127.0.0.1", port)).is_ok()
+            && UdpSocket::bind(("127.0.0.1", port)).is_ok()
+    };
+    let low = ephemeral_low().unwrap_or(0);
+    if low > RANDOM_PORT_FLOOR + 4096 {
+        let span = low - RANDOM_PORT_FLOOR;
+        for _ in 0..50 {
+            let port = RANDOM_PORT_FLOOR + random_u16()? % span;
+            if free(port) {
+                return Ok(port);
+            }
+        }
+    }
     for _ in 0..50 {
         let Ok(tcp) = TcpListener::bind(("127.0.0.1", 0)) else {
             continue;
@@ -169,6 +192,21 @@ pub(crate) fn free_port() -> Result<u16, HarnessError> {
         }
     }
     Err(HarnessError::NoFreePort)
+}
+
+/// The first port of the kernel's ephemeral range, from
+/// `/proc/sys/net/ipv4/ip_local_port_range`.
+fn ephemeral_low() -> Option<u16> {
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    range.split_whitespace().next()?.parse().ok()
+}
+
+fn random_u16() -> Result<u16, HarnessError> {
+    let mut b = [0u8; 2];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .map_err(io("reading /dev/urandom"))?;
+    Ok(u16::from_be_bytes(b))
 }
 
 /// Runs `start` with a fresh free port until it succeeds, at most `attempts` times (a
